@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * Environment variables of the service, with defaults. `.env.example` documents each one.
+ * Parsed once at start, so a bad value stops the process with the variable's name.
+ */
+const environmentSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: integer(0, 65535).default(3000),
+  SNAPCLASS_DB: z.string().min(1).default('data/snapclass.db'),
+  SNAPCLASS_MODELS_DIR: z.string().min(1).default('models'),
+  SNAPCLASS_MAX_UPLOAD_BYTES: integer(1, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  SNAPCLASS_MAX_IMAGE_PIXELS: integer(1, 1_000_000_000).default(40_000_000),
+  SNAPCLASS_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+  SNAPCLASS_USER_SALT: z.string().min(16).optional(),
+});
+
+/** Validated service configuration. */
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  dbFile: string;
+  modelsDir: string;
+  maxUploadBytes: number;
+  maxImagePixels: number;
+  requestTimeoutMs: number;
+  /** Salt for user id hashes; when unset, one is generated and kept in the database. */
+  userSalt: string | undefined;
+}
+
+/**
+ * Reads the service configuration from environment variables.
+ *
+ * @throws ConfigError naming each invalid variable, its value and what it accepts.
+ */
+export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const result = environmentSchema.safeParse(env);
+  if (!result.success) {
+    const faults = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name}=${JSON.stringify(env[name])}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${faults.join('; ')}. Fix the variable or unset it to use the default (see .env.example).`);
+  }
+
+  const values = result.data;
+  return {
+    host: values.HOST,
+    port: values.PORT,
+    dbFile: values.SNAPCLASS_DB,
+    modelsDir: values.SNAPCLASS_MODELS_DIR,
+    maxUploadBytes: values.SNAPCLASS_MAX_UPLOAD_BYTES,
+    maxImagePixels: values.SNAPCLASS_MAX_IMAGE_PIXELS,
+    requestTimeoutMs: values.SNAPCLASS_REQUEST_TIMEOUT_MS,
+    userSalt: values.SNAPCLASS_USER_SALT,
+  };
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** Lifecycle stages of a registered model. */
+export const MODEL_STAGES = ['candidate', 'production', 'archived'] as const;
+export type ModelStage = (typeof MODEL_STAGES)[number];
+
+const fileHash = z.object({ name: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+
+/**
+ * The `metadata.json` written beside every model: where it came from and how to feed it.
+ * Loading validates it, so a hand-edited or truncated file is reported instead of half-used.
+ */
+export const modelMetadataSchema = z.object({
+  version: z.string(),
+  createdAt: z.string(),
+  dataset: z.object({
+    id: z.string(),
+    sha256: z.string(),
+    files: z.array(fileHash).optional(),
+  }),
+  split: z.object({ seed: z.number().int(), validationFraction: z.number() }),
+  preprocessing: z.object({
+    height: z.number().int().positive(),
+    width: z.number().int().positive(),
+    channels: z.number().int().positive(),
+    scale: z.number(),
+    mean: z.array(z.number()),
+    std: z.array(z.number()),
+  }),
+  classNames: z.array(z.string()).min(2),
+  architecture: z.string(),
+  hyperparameters: z.record(z.string(), z.unknown()),
+  metrics: z.object({
+    validation: z.object({
+      accuracy: z.number(),
+      macroF1: z.number(),
+      logLoss: z.number(),
+      count: z.number().int(),
+    }),
+    bestEpoch: z.number().int(),
+    history: z.array(z.record(z.string(), z.number())),
+  }),
+  backend: z.string(),
+  trainingTimeMs: z.number(),
+  git: z.object({ commit: z.string().nullable(), dirty: z.boolean().nullable() }),
+  /** SHA-256 of the model's own files (`model.json`, weights). */
+  files: z.array(fileHash).min(1),
+});
+
+export type ModelMetadata = z.infer<typeof modelMetadataSchema>;

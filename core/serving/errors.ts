@@ -1,0 +1,15 @@
+import { SnapclassError } from '../errors.js';
+
+/**
+ * A request's image or pixels cannot be used. `code` is stable; the API maps it to a status:
+ * `empty_input`, `undecodable_image` and `wrong_pixel_count` are 400,
+ * `input_too_large` and `too_many_pixels` 413, `unsupported_media_type` 415.
+ */
+export class InputError extends SnapclassError {}
+
+/** No model is loaded yet, so predictions cannot be served. The API answers 503. */
+export class ModelNotReadyError extends SnapclassError {
+  constructor() {
+    super('model_not_ready', 'No model is loaded yet. Retry in a few seconds, or check /readyz.');
+  }
+}

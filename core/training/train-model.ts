@@ -1,0 +1,192 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { createRandom, shuffleInPlace } from '../random.js';
+import { fitPreprocessing, pixelsToTensor, type PreprocessingParams } from '../features/preprocessing.js';
+import { computeClassificationMetrics, type ClassificationMetrics } from '../evaluation/metrics.js';
+import { predictProbabilities } from '../serving/predict-probabilities.js';
+import { buildModel } from './architectures.js';
+
+/** Images and labels of one split: `count` images of `height * width * channels` bytes. */
+export interface LabelledImages {
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+}
+
+/** The training and validation splits with their shared image shape and class names. */
+export interface TrainingData {
+  train: LabelledImages;
+  validation: LabelledImages;
+  height: number;
+  width: number;
+  channels: number;
+  classNames: string[];
+}
+
+/** Hyperparameters of one training run. */
+export interface TrainingArgs {
+  arch: string;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  dropout?: number;
+  /** Epochs without a lower validation loss before training stops; 0 turns it off. */
+  earlyStoppingPatience?: number;
+}
+
+/** Progress events, for progress bars and run tracking. */
+export interface TrainingCallbacks {
+  onEpochStart?(event: { epoch: number; epochs: number; batches: number }): void;
+  onBatchEnd?(event: { epoch: number; batch: number; batches: number; loss: number }): void;
+  onEpochEnd?(event: EpochRecord): void;
+}
+
+/** Loss and accuracy after one epoch; `epoch` counts from 1. */
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  validationLoss: number;
+  validationAccuracy: number;
+  durationMs: number;
+}
+
+/** What {@link trainModel} returns. The caller owns and disposes `model`. */
+export interface TrainingResult {
+  model: tf.LayersModel;
+  preprocessing: PreprocessingParams;
+  history: EpochRecord[];
+  /** The epoch whose weights the returned model holds (lowest validation loss). */
+  bestEpoch: number;
+  validationMetrics: ClassificationMetrics;
+  trainingTimeMs: number;
+}
+
+/**
+ * Trains a classifier with Adam on the training split, batch by batch in a seeded order, and
+ * evaluates it on the validation split after every epoch. Training stops early when the
+ * validation loss has not improved for `earlyStoppingPatience` epochs (default 3), and the
+ * weights of the best epoch are restored. The test split is never passed in.
+ */
+export async function trainModel(
+  data: TrainingData,
+  args: TrainingArgs,
+  callbacks: TrainingCallbacks = {},
+  logger: Logger = silentLogger,
+): Promise<TrainingResult> {
+  const log = logger.child({ component: 'training' });
+  const started = performance.now();
+  const { height, width, channels, classNames } = data;
+  const classCount = classNames.length;
+  const preprocessing = fitPreprocessing(data.train.images, { height, width, channels });
+
+  const model = buildModel(args.arch, {
+    inputShape: [height, width, channels],
+    classCount,
+    seed: args.seed,
+    dropout: args.dropout,
+  });
+  model.compile({
+    optimizer: tf.train.adam(args.learningRate),
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
+  log.info({ ...args, parameters: model.countParams() }, 'training started');
+
+  const random = createRandom(args.seed);
+  const order = Array.from({ length: data.train.count }, (_, i) => i);
+  const batches = Math.ceil(data.train.count / args.batchSize);
+  const patience = args.earlyStoppingPatience ?? 3;
+  const history: EpochRecord[] = [];
+  let best: { epoch: number; loss: number; weights: tf.Tensor[] } | null = null;
+
+  for (let epoch = 1; epoch <= args.epochs; epoch++) {
+    const epochStarted = performance.now();
+    callbacks.onEpochStart?.({ epoch, epochs: args.epochs, batches });
+    shuffleInPlace(order, random);
+
+    let lossSum = 0;
+    let accuracySum = 0;
+    for (let batch = 0; batch < batches; batch++) {
+      const indices = order.slice(batch * args.batchSize, (batch + 1) * args.batchSize);
+      const [loss, accuracy] = await trainBatch(model, data, indices, preprocessing);
+      lossSum += loss * indices.length;
+      accuracySum += accuracy * indices.length;
+      callbacks.onBatchEnd?.({ epoch, batch: batch + 1, batches, loss });
+      // Let timers and I/O run (log writes, progress redraws, signals): on the wasm and cpu
+      // backends a batch resolves without ever returning to the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+
+    const validation = await evaluateSplit(model, data.validation, preprocessing, classNames);
+    const record: EpochRecord = {
+      epoch,
+      loss: lossSum / data.train.count,
+      accuracy: accuracySum / data.train.count,
+      validationLoss: validation.logLoss,
+      validationAccuracy: validation.accuracy,
+      durationMs: performance.now() - epochStarted,
+    };
+    history.push(record);
+    callbacks.onEpochEnd?.(record);
+    log.info(record, 'epoch finished');
+
+    if (!best || record.validationLoss < best.loss) {
+      best?.weights.forEach((weight) => weight.dispose());
+      best = { epoch, loss: record.validationLoss, weights: model.getWeights().map((w) => w.clone()) };
+    } else if (patience > 0 && epoch - best.epoch >= patience) {
+      log.info({ epoch, bestEpoch: best.epoch, patience }, 'early stopping: validation loss stopped improving');
+      break;
+    }
+  }
+
+  if (best) {
+    model.setWeights(best.weights);
+    best.weights.forEach((weight) => weight.dispose());
+  }
+  const validationMetrics = await evaluateSplit(model, data.validation, preprocessing, classNames);
+  const trainingTimeMs = performance.now() - started;
+  log.info(
+    { bestEpoch: best?.epoch, validationAccuracy: validationMetrics.accuracy, trainingTimeMs },
+    'training finished',
+  );
+  return { model, preprocessing, history, bestEpoch: best?.epoch ?? 0, validationMetrics, trainingTimeMs };
+}
+
+async function trainBatch(
+  model: tf.LayersModel,
+  data: TrainingData,
+  indices: number[],
+  preprocessing: PreprocessingParams,
+): Promise<[number, number]> {
+  const imageSize = data.height * data.width * data.channels;
+  const pixels = new Uint8Array(indices.length * imageSize);
+  const labels = new Int32Array(indices.length);
+  indices.forEach((source, i) => {
+    pixels.set(data.train.images.subarray(source * imageSize, (source + 1) * imageSize), i * imageSize);
+    labels[i] = data.train.labels[source] as number;
+  });
+
+  const inputs = pixelsToTensor(pixels, indices.length, preprocessing);
+  const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), data.classNames.length));
+  try {
+    const result = (await model.trainOnBatch(inputs, targets)) as number[];
+    return [result[0] as number, result[1] as number];
+  } finally {
+    inputs.dispose();
+    targets.dispose();
+  }
+}
+
+/** Predicts a labelled split and computes its classification metrics. */
+export async function evaluateSplit(
+  model: tf.LayersModel,
+  split: LabelledImages,
+  preprocessing: PreprocessingParams,
+  classNames: string[],
+): Promise<ClassificationMetrics> {
+  const probabilities = await predictProbabilities(model, split.images, split.count, preprocessing);
+  return computeClassificationMetrics(probabilities, split.labels, classNames);
+}

@@ -1,0 +1,28 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Returns a commander parser that accepts a positive integer for the option `name`. */
+export function parsePositiveInteger(name: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, received "${value}".`);
+    return parsed;
+  };
+}
+
+/** Returns a commander parser that accepts a positive finite number for the option `name`. */
+export function parsePositiveNumber(name: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`${name} must be a positive number, received "${value}".`);
+    return parsed;
+  };
+}
+
+/** Returns a commander parser that accepts an integer of zero or more for the option `name`. */
+export function parseNonNegativeInteger(name: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`${name} must be an integer of 0 or more, received "${value}".`);
+    return parsed;
+  };
+}

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { selectBackend } from '../core/backend/select-backend.js';
+import { loadServiceConfig } from '../core/config.js';
+import { downloadFashionMnist, resolveDataUrl } from '../core/data/download.js';
+import { locateFashionMnist } from '../core/data/fashion-mnist.js';
+import { createLogger } from '../core/logger.js';
+import { ModelRegistry } from '../core/registry/model-registry.js';
+import { DEFAULT_TRAINING_ARGS, trainAndRegister } from '../core/training/train-and-register.js';
+import { startService } from '../api/service.js';
+import { createTrainingProgressBar } from './lib/progress-bar.js';
+
+// The main job: find or download the data, train a model when the registry has no production
+// model, then serve the API until SIGTERM or SIGINT.
+const logger = createLogger();
+
+try {
+  const config = loadServiceConfig();
+  const backend = await selectBackend({ logger });
+  const registry = new ModelRegistry(config.modelsDir, logger);
+
+  if (registry.productionVersion() === null) {
+    logger.info({ modelsDir: registry.root }, 'the registry has no production model: training the default model');
+    const dataDir = await ensureFashionMnist();
+    const metadata = await trainAndRegister({
+      dataDir,
+      training: DEFAULT_TRAINING_ARGS,
+      registry,
+      backend: backend.name,
+      promote: 'always',
+      logger,
+      callbacks: createTrainingProgressBar(),
+    });
+    logger.info({ modelVersion: metadata.version, validation: metadata.metrics.validation }, 'default model trained');
+  }
+
+  const service = await startService({ config, registry, logger });
+  process.stdout.write(`snapclass is serving ${service.predictions.model?.metadata.version} at ${service.url}\n`);
+
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'shutdown requested');
+    service.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+} catch (error) {
+  logger.fatal({ err: error }, 'start failed');
+  process.stderr.write(`start: ${(error as Error).message}\n`);
+  process.exit(1);
+}
+
+async function ensureFashionMnist(): Promise<string> {
+  const found = locateFashionMnist({ env: process.env, cwd: process.cwd() });
+  if (found) return found;
+
+  const targetDir = path.resolve(process.env.SNAPCLASS_DATA_DIR ?? 'data/fashion-mnist');
+  const baseUrl = resolveDataUrl(process.env);
+  logger.info({ baseUrl, targetDir }, 'Fashion-MNIST not found: downloading it');
+  await downloadFashionMnist({ baseUrl, targetDir, logger });
+  return targetDir;
+}
