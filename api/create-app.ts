@@ -23,6 +23,8 @@ export interface AppArgs {
   database: DatabaseHandle;
   maxUploadBytes: number;
   requestTimeoutMs: number;
+  /** Extra routers (such as Slack's events endpoint) mounted before the 404 handler. */
+  routers?: RequestHandler[];
 }
 
 /** Builds the express application: routes, request logging with ids, timeouts and the JSON error handler. */
@@ -51,6 +53,7 @@ export function createApp(args: AppArgs): Express {
   app.use(createHealthRoutes({ predictions: args.predictions, database: args.database }));
   app.use(createModelRoutes({ registry: args.registry }));
   app.use(createPredictionRoutes(args));
+  for (const router of args.routers ?? []) app.use(router);
 
   app.use((request, _response, next) => {
     next(new SnapclassError('not_found', `No route for ${request.method} ${request.path}. See docs/api.md for the endpoints.`));

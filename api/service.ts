@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
+import type { RequestHandler } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
@@ -27,6 +28,8 @@ export interface StartServiceArgs {
   config: ServiceConfig;
   registry: ModelRegistry;
   logger: Logger;
+  /** Extra routers mounted on the same HTTP server, such as the Slack events endpoint. */
+  routers?: RequestHandler[];
 }
 
 /**
@@ -65,6 +68,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
       database,
       maxUploadBytes: config.maxUploadBytes,
       requestTimeoutMs: config.requestTimeoutMs,
+      routers: args.routers,
     });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
