@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { blob, index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** One row per answered prediction, written before the answer is sent. */
 export const predictions = sqliteTable(
@@ -55,3 +55,40 @@ export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/**
+ * One image that a chat bot was asked to classify, and the bot message that answers it. The row
+ * is claimed before the prediction runs, so an event delivered twice is answered once, and it
+ * maps the answer message back to its prediction, so reactions count after a restart.
+ */
+export const chatAnswers = sqliteTable(
+  'chat_answers',
+  {
+    platform: text('platform', { enum: ['discord', 'slack'] }).notNull(),
+    /** Platform ids of the request, such as `<channel>/<message ts>/<file id>` on Slack. */
+    requestKey: text('request_key').notNull(),
+    channelId: text('channel_id').notNull(),
+    /** The answer message: a Discord message id or a Slack message `ts`; null until it is posted. */
+    messageId: text('message_id'),
+    /** Null until the prediction is stored, and for requests answered with an error message. */
+    predictionId: text('prediction_id').references(() => predictions.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.platform, table.requestKey] }),
+    uniqueIndex('chat_answers_message').on(table.platform, table.channelId, table.messageId),
+    index('chat_answers_created_at').on(table.createdAt),
+  ],
+);
+
+/** Slack Events API event ids already handled, so a redelivered event is skipped; pruned after a day. */
+export const slackEvents = sqliteTable(
+  'slack_events',
+  {
+    eventId: text('event_id').primaryKey(),
+    receivedAt: text('received_at').notNull(),
+  },
+  (table) => [index('slack_events_received_at').on(table.receivedAt)],
+);
+
+export type ChatAnswerRow = typeof chatAnswers.$inferSelect;
