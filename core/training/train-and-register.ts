@@ -9,8 +9,8 @@ import { trainModel, type TrainingArgs, type TrainingCallbacks } from './train-m
 
 /** Default hyperparameters: the quick model that `npm start` trains when the registry is empty. */
 export const DEFAULT_TRAINING_ARGS: TrainingArgs = {
-  arch: 'cnn-small',
-  epochs: 4,
+  arch: 'cnn-fast',
+  epochs: 5,
   batchSize: 64,
   learningRate: 0.001,
   seed: 42,
