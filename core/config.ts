@@ -13,8 +13,11 @@ const environmentSchema = z.object({
   SNAPCLASS_DB: z.string().min(1).default('data/snapclass.db'),
   SNAPCLASS_MODELS_DIR: z.string().min(1).default('models'),
   SNAPCLASS_MAX_UPLOAD_BYTES: integer(1, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
-  SNAPCLASS_MAX_IMAGE_PIXELS: integer(1, 1_000_000_000).default(40_000_000),
-  SNAPCLASS_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+  SNAPCLASS_MAX_IMAGE_PIXELS: integer(1, 1_000_000_000).default(50_000_000),
+  SNAPCLASS_REQUEST_TIMEOUT_MS: integer(10, 600_000).default(30_000),
+  SNAPCLASS_SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  SNAPCLASS_BATCH_MAX_SIZE: integer(1, 1024).default(32),
+  SNAPCLASS_BATCH_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
   SNAPCLASS_USER_SALT: z.string().min(16).optional(),
 });
 
@@ -24,9 +27,18 @@ export interface ServiceConfig {
   port: number;
   dbFile: string;
   modelsDir: string;
+  /** Largest accepted upload, in bytes. */
   maxUploadBytes: number;
+  /** Largest accepted width * height of an image, checked before decoding. */
   maxImagePixels: number;
+  /** Time after which a request is answered with 504, in milliseconds. */
   requestTimeoutMs: number;
+  /** Time that a stopping service waits for requests in flight before it drops their connections, in milliseconds. */
+  shutdownTimeoutMs: number;
+  /** Largest number of images that one model call classifies. */
+  batchMaxSize: number;
+  /** Time that the first request of a batch waits for others to join it, in milliseconds. */
+  batchMaxWaitMs: number;
   /** Salt for user id hashes; when unset, one is generated and kept in the database. */
   userSalt: string | undefined;
 }
@@ -55,6 +67,9 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     maxUploadBytes: values.SNAPCLASS_MAX_UPLOAD_BYTES,
     maxImagePixels: values.SNAPCLASS_MAX_IMAGE_PIXELS,
     requestTimeoutMs: values.SNAPCLASS_REQUEST_TIMEOUT_MS,
+    shutdownTimeoutMs: values.SNAPCLASS_SHUTDOWN_TIMEOUT_MS,
+    batchMaxSize: values.SNAPCLASS_BATCH_MAX_SIZE,
+    batchMaxWaitMs: values.SNAPCLASS_BATCH_MAX_WAIT_MS,
     userSalt: values.SNAPCLASS_USER_SALT,
   };
 }

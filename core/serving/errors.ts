@@ -13,3 +13,13 @@ export class ModelNotReadyError extends SnapclassError {
     super('model_not_ready', 'No model is loaded yet. Retry in a few seconds, or check /readyz.');
   }
 }
+
+/**
+ * The caller aborted a prediction (the API does so when a request times out) before its row was
+ * stored, so no row exists for it. The API answers 504.
+ */
+export class PredictionAbortedError extends SnapclassError {
+  constructor(reason?: unknown) {
+    super('prediction_aborted', 'The prediction was aborted before it was stored, because the request timed out. Retry later.', { cause: reason });
+  }
+}

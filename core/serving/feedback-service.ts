@@ -3,6 +3,7 @@ import type { PredictionStore } from '../../db/prediction-store.js';
 import { SnapclassError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
+import type { ServingMetrics } from './serving-metrics.js';
 
 /** A user's verdict on one prediction. */
 export interface FeedbackRequest {
@@ -21,6 +22,8 @@ export interface FeedbackServiceArgs {
   classNamesFor(modelVersion: string): string[];
   hashUser(userId: string): string | null;
   logger?: Logger;
+  /** Counts stored feedback by verdict when set. */
+  metrics?: ServingMetrics;
 }
 
 /**
@@ -69,6 +72,7 @@ export class FeedbackService {
       verdict: request.verdict,
       label: request.verdict === 'correct' ? prediction.label : label,
     });
+    this.args.metrics?.feedback.inc({ verdict: row.verdict });
     this.logger.info({ predictionId: prediction.id, feedbackId: row.id, verdict: row.verdict, source: row.source }, 'feedback stored');
     return row;
   }

@@ -1,13 +1,17 @@
 import crypto from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import type { PredictionStore } from '../../db/prediction-store.js';
+import type { NewPredictionRow } from '../../db/schema.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { LoadedModel } from '../registry/model-registry.js';
 import { argmax } from '../evaluation/metrics.js';
 import { pixelsToTensor } from '../features/preprocessing.js';
-import { decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode-image.js';
-import { InputError, ModelNotReadyError } from './errors.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode-image.js';
+import { ModelNotReadyError, PredictionAbortedError } from './errors.js';
+import { MicroBatcher } from './micro-batcher.js';
+import { prepareInput } from './prepare-input.js';
+import type { ServingMetrics } from './serving-metrics.js';
 import { hashUserId } from './user-hash.js';
 
 /** One prediction request from any front end. Exactly one of `image` and `pixels` is set. */
@@ -20,6 +24,8 @@ export interface PredictionRequest {
   source: string;
   /** The caller's user id; stored only as a salted hash. */
   userId?: string | null;
+  /** Aborts the request while it waits for its batch; an aborted request stores no row. */
+  signal?: AbortSignal;
 }
 
 /** The answer to a prediction request, as every front end returns it. */
@@ -34,6 +40,14 @@ export interface PredictionResult {
   warnings: string[];
 }
 
+/** Micro-batching settings of {@link PredictionService}. */
+export interface BatchingArgs {
+  /** Largest number of images per model call; defaults to 32. */
+  maxBatchSize: number;
+  /** Time in milliseconds that a request waits for others to join its batch; defaults to 2. */
+  maxWaitMs: number;
+}
+
 /** Options for {@link PredictionService}. */
 export interface PredictionServiceArgs {
   store: PredictionStore;
@@ -43,31 +57,56 @@ export interface PredictionServiceArgs {
   /** Number of classes in `topK`; defaults to 3. */
   topK?: number;
   limits?: DecodeLimits;
+  batching?: BatchingArgs;
+  metrics?: ServingMetrics;
+  /**
+   * Runs `write` in one database transaction, so a batch's rows cost one commit. Defaults to
+   * running it as it is, one commit per row.
+   */
+  transaction?: (write: () => void) => void;
 }
+
+/** A request that has its model input and waits for its batch. */
+interface QueuedPrediction {
+  loaded: LoadedModel;
+  pixels: Uint8Array;
+  inputSha256: string;
+  warnings: string[];
+  request: PredictionRequest;
+  started: number;
+}
+
+type Outcome = { result: PredictionResult } | { error: Error };
+
+export const DEFAULT_BATCHING: BatchingArgs = { maxBatchSize: 32, maxWaitMs: 2 };
 
 /**
  * Turns images into stored predictions with the loaded model. It is the one place where
  * front ends (API, web page, bots) get predictions, so decoding, preprocessing and storage
- * rules hold for all of them.
+ * rules hold for all of them. Concurrent requests are classified in micro-batches (see
+ * {@link MicroBatcher}); each request's result is the same as when it runs alone.
  */
 export class PredictionService {
   private current: LoadedModel | null = null;
   private readonly logger: Logger;
   private readonly topK: number;
   private readonly limits: DecodeLimits;
+  private readonly batcher: MicroBatcher<QueuedPrediction, Outcome>;
 
   constructor(private readonly args: PredictionServiceArgs) {
     this.logger = (args.logger ?? silentLogger).child({ component: 'prediction-service' });
     this.topK = args.topK ?? 3;
     this.limits = args.limits ?? DEFAULT_DECODE_LIMITS;
+    const batching = args.batching ?? DEFAULT_BATCHING;
+    this.batcher = new MicroBatcher({ ...batching, processBatch: (items) => this.processBatch(items) });
   }
 
-  /** Replaces the serving model; requests already running finish on the model they started with. */
+  /** Replaces the serving model; requests already queued finish on the model they started with. */
   setModel(loaded: LoadedModel): void {
     const previous = this.current;
     this.current = loaded;
     this.logger.info({ modelVersion: loaded.metadata.version }, 'serving model set');
-    // NOTE: the previous model is not disposed, because a request may still be predicting on it.
+    // NOTE: the previous model is not disposed, because a queued request may still predict on it.
     if (previous && previous !== loaded) this.logger.info({ modelVersion: previous.metadata.version }, 'previous model retired');
   }
 
@@ -82,99 +121,137 @@ export class PredictionService {
   }
 
   /**
-   * Decodes, classifies and stores one request, and returns its result.
+   * Decodes, classifies and stores one request, and returns its result. The row is stored
+   * before this resolves, so no front end can answer with a prediction that was not stored.
    *
    * @throws InputError for unusable input, ModelNotReadyError before a model is loaded,
-   * DatabaseError when the row cannot be stored (the result is then not returned).
+   * PredictionAbortedError when `request.signal` aborts first, DatabaseError when the row
+   * cannot be stored.
    */
   async predict(request: PredictionRequest): Promise<PredictionResult> {
     const loaded = this.current;
     if (!loaded) throw new ModelNotReadyError();
     const started = performance.now();
-    const { metadata, model } = loaded;
-    const params = metadata.preprocessing;
-    const warnings: string[] = [];
 
-    const { pixels, inputSha256 } = await this.toPixels(request, loaded, warnings);
+    const prepared = await prepareInput(request, loaded.metadata.preprocessing, this.limits);
+    if (request.signal?.aborted) throw new PredictionAbortedError(request.signal.reason);
 
-    const probabilities = await tf.tidy(() => model.predict(pixelsToTensor(pixels, 1, params)) as tf.Tensor).data();
-    const classIndex = argmax(probabilities, 0, probabilities.length);
-    const ranked = Array.from(probabilities, (probability, index) => ({ label: metadata.classNames[index] ?? String(index), probability }))
-      .sort((a, b) => b.probability - a.probability)
-      .slice(0, this.topK);
-
-    const result: PredictionResult = {
-      id: crypto.randomUUID(),
-      modelVersion: metadata.version,
-      label: metadata.classNames[classIndex] ?? String(classIndex),
-      classIndex,
-      confidence: probabilities[classIndex] as number,
-      topK: ranked,
-      latencyMs: 0,
-      warnings,
-    };
-    result.latencyMs = performance.now() - started;
-
-    this.args.store.insertPrediction({
-      id: result.id,
-      createdAt: new Date().toISOString(),
-      source: request.source,
-      userHash: this.hashUser(request.userId),
-      modelVersion: result.modelVersion,
-      inputSha256,
-      inputPixels: Buffer.from(pixels),
-      label: result.label,
-      classIndex,
-      confidence: result.confidence,
-      topK: JSON.stringify(ranked),
-      latencyMs: result.latencyMs,
-    });
-    this.logger.debug({ predictionId: result.id, modelVersion: result.modelVersion, label: result.label }, 'prediction stored');
-    return result;
+    const outcome = await this.batcher.run({ loaded, ...prepared, request, started });
+    if ('error' in outcome) throw outcome.error;
+    return outcome.result;
   }
 
-  private async toPixels(
-    request: PredictionRequest,
-    loaded: LoadedModel,
-    warnings: string[],
-  ): Promise<{ pixels: Uint8Array; inputSha256: string }> {
-    const params = loaded.metadata.preprocessing;
-    const expected = params.height * params.width * params.channels;
+  /** Resolves once every queued prediction has been classified and stored. */
+  drain(): Promise<void> {
+    return this.batcher.drain();
+  }
 
-    if (request.image) {
-      const decoded = await decodeImage(request.image, params, this.limits);
-      if (decoded.originalWidth < params.width / 2 || decoded.originalHeight < params.height / 2) {
-        warnings.push(
-          `The image is ${decoded.originalWidth}x${decoded.originalHeight}, far smaller than the model's ` +
-            `${params.width}x${params.height} input; the prediction may be unreliable.`,
-        );
+  private async processBatch(items: QueuedPrediction[]): Promise<Outcome[]> {
+    // Every index gets its outcome below: aborted items here, the others from their model call.
+    const outcomes = new Array<Outcome>(items.length);
+    const live: number[] = [];
+    items.forEach((item, index) => {
+      const signal = item.request.signal;
+      if (signal?.aborted) outcomes[index] = { error: new PredictionAbortedError(signal.reason) };
+      else live.push(index);
+    });
+    if (live.length === 0) return outcomes;
+    this.args.metrics?.batchSize.observe(live.length);
+
+    for (const [loaded, indices] of groupByModel(items, live)) {
+      try {
+        const results = await this.classify(loaded, indices.map((index) => items[index]!));
+        indices.forEach((index, position) => (outcomes[index] = { result: results[position]! }));
+      } catch (error) {
+        for (const index of indices) outcomes[index] = { error: error as Error };
       }
-      return { pixels: decoded.pixels, inputSha256: sha256(request.image) };
     }
 
-    if (request.pixels) {
-      const values = request.pixels;
-      if (values.length !== expected) {
-        throw new InputError(
-          'wrong_pixel_count',
-          `Expected ${expected} pixels (${params.width}x${params.height}), received ${values.length}.`,
-        );
-      }
-      const pixels = new Uint8Array(expected);
-      for (let i = 0; i < expected; i++) {
-        const value = values[i] as number;
-        if (!Number.isInteger(value) || value < 0 || value > 255) {
-          throw new InputError('invalid_pixel_value', `Pixel ${i} is ${String(value)}; each pixel must be an integer from 0 to 255.`);
-        }
-        pixels[i] = value;
-      }
-      return { pixels, inputSha256: sha256(pixels) };
+    this.store(items, outcomes);
+    return outcomes;
+  }
+
+  private async classify(loaded: LoadedModel, batch: QueuedPrediction[]): Promise<PredictionResult[]> {
+    const { metadata, model } = loaded;
+    const imageSize = batch[0]!.pixels.length;
+    const joined = new Uint8Array(batch.length * imageSize);
+    batch.forEach((item, index) => joined.set(item.pixels, index * imageSize));
+
+    const output = tf.tidy(() => model.predict(pixelsToTensor(joined, batch.length, metadata.preprocessing)) as tf.Tensor2D);
+    let probabilities: Float32Array;
+    try {
+      probabilities = (await output.data()) as Float32Array;
+    } finally {
+      output.dispose();
+    }
+    const classCount = probabilities.length / batch.length;
+
+    return batch.map((item, index) => {
+      const row = probabilities.subarray(index * classCount, (index + 1) * classCount);
+      const classIndex = argmax(row, 0, classCount);
+      const topK = Array.from(row, (probability, label) => ({ label: metadata.classNames[label] ?? String(label), probability }))
+        .sort((a, b) => b.probability - a.probability)
+        .slice(0, this.topK);
+      return {
+        id: crypto.randomUUID(),
+        modelVersion: metadata.version,
+        label: metadata.classNames[classIndex] ?? String(classIndex),
+        classIndex,
+        confidence: row[classIndex] as number,
+        topK,
+        latencyMs: performance.now() - item.started,
+        warnings: item.warnings,
+      };
+    });
+  }
+
+  /** Stores the rows of every classified item in one transaction; on failure every one of them gets the error. */
+  private store(items: QueuedPrediction[], outcomes: Outcome[]): void {
+    const stored = outcomes.flatMap((outcome, index) => ('result' in outcome ? [{ index, result: outcome.result }] : []));
+    if (stored.length === 0) return;
+    const createdAt = new Date().toISOString();
+    const rows: NewPredictionRow[] = stored.map(({ index, result }) => {
+      const item = items[index]!;
+      return {
+        id: result.id,
+        createdAt,
+        source: item.request.source,
+        userHash: this.hashUser(item.request.userId),
+        modelVersion: result.modelVersion,
+        inputSha256: item.inputSha256,
+        inputPixels: Buffer.from(item.pixels),
+        label: result.label,
+        classIndex: result.classIndex,
+        confidence: result.confidence,
+        topK: JSON.stringify(result.topK),
+        latencyMs: result.latencyMs,
+      };
+    });
+
+    try {
+      const transaction = this.args.transaction ?? ((write: () => void) => write());
+      transaction(() => {
+        for (const row of rows) this.args.store.insertPrediction(row);
+      });
+    } catch (error) {
+      this.logger.error({ err: error, predictionIds: rows.map((row) => row.id) }, 'predictions not stored');
+      for (const { index } of stored) outcomes[index] = { error: error as Error };
+      return;
     }
 
-    throw new InputError('empty_input', 'The request has no image. Send an image file or 784 pixel values.');
+    for (const { result } of stored) this.args.metrics?.predictions.inc({ model_version: result.modelVersion, label: result.label });
+    this.logger.debug({ predictionIds: rows.map((row) => row.id), batchSize: rows.length }, 'predictions stored');
   }
 }
 
-function sha256(bytes: Uint8Array): string {
-  return crypto.createHash('sha256').update(bytes).digest('hex');
+/** Groups item indices by the model they were prepared for; usually one group. */
+function groupByModel(items: QueuedPrediction[], indices: number[]): Map<LoadedModel, number[]> {
+  const groups = new Map<LoadedModel, number[]>();
+  for (const index of indices) {
+    const loaded = items[index]!.loaded;
+    const group = groups.get(loaded);
+    if (group) group.push(index);
+    else groups.set(loaded, [index]);
+  }
+  return groups;
 }
