@@ -1,0 +1,208 @@
+import {
+  Client,
+  Events,
+  GatewayIntentBits,
+  Partials,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type Message,
+  type MessageReaction,
+  type PartialMessageReaction,
+  type PartialUser,
+  type User,
+} from 'discord.js';
+import { once } from 'node:events';
+import type { Logger } from '../../core/logger.js';
+import { describeAcceptedFormats } from '../../core/chat/file-check.js';
+import { parseDiscordReaction } from '../../core/chat/reaction-meaning.js';
+import type { DiscordBotConfig } from '../config.js';
+import { applyReaction } from '../shared/apply-reaction.js';
+import type { BotServices } from '../shared/bot-services.js';
+import { toSafeErrorLog } from '../shared/safe-error.js';
+import { answerDiscordFile } from './answer-file.js';
+import { FEEDBACK_STATS_COMMAND, PREDICT_COMMAND } from './commands.js';
+import { renderFeedbackStats } from './render-answer.js';
+import { sendWithRetry } from './send-with-retry.js';
+
+/** Options for {@link createDiscordBot}. */
+export interface DiscordBotArgs {
+  config: DiscordBotConfig;
+  services: BotServices;
+  logger: Logger;
+}
+
+/** A Discord bot that is built but not yet connected. */
+export interface DiscordBot {
+  client: Client;
+  /** Logs in and resolves once the gateway session is ready. */
+  start(): Promise<void>;
+  /** Closes the gateway connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the Discord bot: `/predict` and `/feedback-stats`, mentions with image attachments, and
+ * reactions on its answers as feedback. It needs no privileged intent, because Discord sends a
+ * message's attachments to a bot that the message mentions.
+ */
+export function createDiscordBot(args: DiscordBotArgs): DiscordBot {
+  const logger = args.logger.child({ component: 'discord-bot' });
+  const client = new Client({
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.GuildMessageReactions,
+      GatewayIntentBits.DirectMessages,
+      GatewayIntentBits.DirectMessageReactions,
+    ],
+    // Partials let reactions on messages from before a restart (not in the cache) reach the handlers.
+    partials: [Partials.Message, Partials.Channel, Partials.Reaction, Partials.User],
+    rest: { api: args.config.apiUrl },
+    allowedMentions: { parse: [], repliedUser: false },
+  });
+  const context = { ...args, logger, client };
+
+  client.on(Events.InteractionCreate, (interaction) => void runSafely(logger, 'interaction', () => onInteraction(context, interaction)));
+  client.on(Events.MessageCreate, (message) => void runSafely(logger, 'message', () => onMessage(context, message)));
+  client.on(Events.MessageReactionAdd, (reaction, user) => void runSafely(logger, 'reaction add', () => onReaction(context, reaction, user, true)));
+  client.on(Events.MessageReactionRemove, (reaction, user) => void runSafely(logger, 'reaction remove', () => onReaction(context, reaction, user, false)));
+  watchConnection(client, logger);
+
+  return {
+    client,
+    async start() {
+      const ready = once(client, Events.ClientReady);
+      await client.login(args.config.token);
+      await ready;
+      logger.info({ botUserId: client.user?.id, guilds: client.guilds.cache.size }, 'Discord bot ready');
+    },
+    async stop() {
+      await client.destroy();
+      logger.info('Discord bot stopped');
+    },
+  };
+}
+
+type BotContext = DiscordBotArgs & { client: Client };
+
+async function onInteraction(context: BotContext, interaction: Interaction): Promise<void> {
+  if (!interaction.isChatInputCommand()) return;
+  if (interaction.commandName === PREDICT_COMMAND) return onPredictCommand(context, interaction);
+  if (interaction.commandName === FEEDBACK_STATS_COMMAND) return onFeedbackStatsCommand(context, interaction);
+}
+
+async function onPredictCommand(context: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
+  // Discord drops an interaction that is not acknowledged within 3 s, so defer before downloading.
+  await interaction.deferReply();
+  const attachment = interaction.options.getAttachment('image', true);
+
+  await answerDiscordFile({
+    ...context,
+    requestKey: `interaction/${interaction.id}`,
+    channelId: interaction.channelId,
+    userId: interaction.user.id,
+    attachment,
+    post: async (reply) => {
+      const message = await sendWithRetry(
+        () => interaction.editReply('embed' in reply ? { embeds: [reply.embed] } : { content: reply.text }),
+        context.logger,
+        { operation: 'edit interaction reply', interactionId: interaction.id, channelId: interaction.channelId },
+      );
+      return { id: message.id, channelId: message.channelId };
+    },
+  });
+}
+
+async function onFeedbackStatsCommand(context: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
+  const model = context.services.predictions.model;
+  const content = model
+    ? renderFeedbackStats(context.services.chat.feedbackStats(model.metadata.version))
+    : 'No model is loaded yet, so there are no statistics. Try again in a minute.';
+  await sendWithRetry(() => interaction.reply({ content }), context.logger, { operation: 'reply', interactionId: interaction.id });
+}
+
+async function onMessage(context: BotContext, message: Message): Promise<void> {
+  const { client, logger } = context;
+  if (message.author.bot || !client.user) return;
+  const isDirect = message.guildId === null;
+  if (!isDirect && !message.mentions.users.has(client.user.id)) return;
+
+  if (message.attachments.size === 0) {
+    const text = `Attach a ${describeAcceptedFormats()} image to a message that mentions me, or use /predict, and I will classify it.`;
+    await sendWithRetry(() => message.reply({ content: text }), logger, { operation: 'reply', channelId: message.channelId, messageId: message.id });
+    return;
+  }
+
+  // One answer per image, in the order the user attached them.
+  for (const attachment of message.attachments.values()) {
+    await answerDiscordFile({
+      ...context,
+      requestKey: `message/${message.id}/${attachment.id}`,
+      channelId: message.channelId,
+      userId: message.author.id,
+      attachment,
+      post: async (reply) => {
+        const posted = await sendWithRetry(
+          () => message.reply('embed' in reply ? { embeds: [reply.embed] } : { content: reply.text }),
+          logger,
+          { operation: 'reply', channelId: message.channelId, messageId: message.id, attachmentId: attachment.id },
+        );
+        return { id: posted.id, channelId: posted.channelId };
+      },
+    });
+  }
+}
+
+async function onReaction(
+  context: BotContext,
+  reaction: MessageReaction | PartialMessageReaction,
+  user: User | PartialUser,
+  added: boolean,
+): Promise<void> {
+  const { client, logger } = context;
+  if (user.id === client.user?.id) return;
+  // A reaction added in a guild carries its member, so `bot` is known; for a DM the user may be
+  // partial and is fetched. Removals skip the check: bots never have feedback to withdraw.
+  if (added && user.partial) user = await user.fetch();
+  if (user.bot) return;
+
+  const emoji = reaction.emoji.id ? null : reaction.emoji.name;
+  const effect = applyReaction(
+    context.services,
+    {
+      platform: 'discord',
+      channelId: reaction.message.channelId,
+      messageId: reaction.message.id,
+      userId: user.id,
+      meaning: parseDiscordReaction(emoji),
+      added,
+    },
+    logger,
+  );
+  if (effect !== 'ignored') logger.info({ channelId: reaction.message.channelId, messageId: reaction.message.id, emoji, effect }, 'reaction applied');
+}
+
+/** Runs an event handler and logs its error, so one failing event never stops the bot. */
+async function runSafely(logger: Logger, event: string, handler: () => Promise<void>): Promise<void> {
+  try {
+    await handler();
+  } catch (error) {
+    logger.error({ event, err: toSafeErrorLog(error) }, 'Discord event handler failed');
+  }
+}
+
+/** Logs gateway drops, reconnects and REST rate limits; discord.js itself reconnects and waits. */
+function watchConnection(client: Client, logger: Logger): void {
+  client.on(Events.ShardDisconnect, (event, shardId) => logger.warn({ shardId, closeCode: event.code }, 'Discord gateway closed for good'));
+  client.on(Events.ShardReconnecting, (shardId) => logger.warn({ shardId }, 'Discord gateway connection dropped: reconnecting'));
+  client.on(Events.ShardResume, (shardId, replayedEvents) => logger.info({ shardId, replayedEvents }, 'Discord gateway session resumed'));
+  client.on(Events.ShardError, (error, shardId) => logger.error({ shardId, err: toSafeErrorLog(error) }, 'Discord gateway error'));
+  client.on(Events.Error, (error) => logger.error({ err: toSafeErrorLog(error) }, 'Discord client error'));
+  client.on(Events.Warn, (message) => logger.warn({ detail: message }, 'Discord client warning'));
+  client.rest.on('rateLimited', (info) =>
+    logger.warn(
+      { method: info.method, route: info.route, retryAfterMs: info.retryAfter, global: info.global, scope: info.scope },
+      'Discord rate limit hit: waiting before retrying',
+    ),
+  );
+}
