@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../core/logger.js';
@@ -6,12 +8,19 @@ import { SnapclassError } from '../core/errors.js';
 import type { ModelRegistry } from '../core/registry/model-registry.js';
 import type { FeedbackService } from '../core/serving/feedback-service.js';
 import type { PredictionService } from '../core/serving/prediction-service.js';
+import { ServingMetrics } from '../core/serving/serving-metrics.js';
 import type { DatabaseHandle } from '../db/open-database.js';
 import type { PredictionStore } from '../db/prediction-store.js';
 import { createErrorHandler } from './error-handler.js';
+import { labelRoute, requestMetrics } from './middleware/request-metrics.js';
+import { requestTimeout } from './middleware/request-timeout.js';
 import { createHealthRoutes } from './routes/health.js';
+import { createMetricsRoutes } from './routes/metrics.js';
 import { createModelRoutes } from './routes/models.js';
 import { createPredictionRoutes } from './routes/predictions.js';
+
+/** Folder of the web page: plain HTML, CSS and JavaScript, served as they are. */
+export const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
 
 /** Everything the HTTP API needs; built once at start. */
 export interface AppArgs {
@@ -21,22 +30,30 @@ export interface AppArgs {
   store: PredictionStore;
   registry: ModelRegistry;
   database: DatabaseHandle;
+  /** Largest accepted upload, in bytes. */
   maxUploadBytes: number;
+  /** Time after which a request is answered with 504, in milliseconds. */
   requestTimeoutMs: number;
+  /** Metrics served on `GET /metrics`; a new set when omitted. */
+  metrics?: ServingMetrics;
   /** Extra routers (such as Slack's events endpoint) mounted before the 404 handler. */
   routers?: RequestHandler[];
 }
 
-/** Builds the express application: routes, request logging with ids, timeouts and the JSON error handler. */
+/**
+ * Builds the express application: request logging with ids, metrics, timeouts, the API
+ * routes, the web page on `/`, and the JSON error handler.
+ */
 export function createApp(args: AppArgs): Express {
   const logger = args.logger.child({ component: 'api' });
+  const metrics = args.metrics ?? new ServingMetrics();
   const app = express();
   app.disable('x-powered-by');
 
   app.use(
     pinoHttp({
       logger,
-      genReqId: (request, response) => {
+      genReqId: (_request, response) => {
         const id = crypto.randomUUID();
         response.setHeader('x-request-id', id);
         return id;
@@ -48,30 +65,20 @@ export function createApp(args: AppArgs): Express {
     response.locals.requestId = request.id;
     next();
   });
-  app.use(timeout(args.requestTimeoutMs));
+  app.use(requestMetrics(metrics));
+  app.use(requestTimeout(args.requestTimeoutMs));
 
   app.use(createHealthRoutes({ predictions: args.predictions, database: args.database }));
+  app.use(createMetricsRoutes({ metrics }));
   app.use(createModelRoutes({ registry: args.registry }));
   app.use(createPredictionRoutes(args));
   for (const router of args.routers ?? []) app.use(router);
+  app.use(labelRoute('static'), express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
 
-  app.use((request, _response, next) => {
+  app.use((request, response, next) => {
+    response.locals.metricsRoute = 'unmatched';
     next(new SnapclassError('not_found', `No route for ${request.method} ${request.path}. See docs/api.md for the endpoints.`));
   });
   app.use(createErrorHandler(logger));
   return app;
-}
-
-/** Answers 504 when a request has not been answered within `limitMs`. */
-function timeout(limitMs: number): RequestHandler {
-  return (_request, response, next) => {
-    const timer = setTimeout(() => {
-      if (response.headersSent) return;
-      response.status(504).json({ error: { code: 'request_timeout', message: `The request took longer than ${limitMs} ms. Retry later.` } });
-    }, limitMs);
-    timer.unref();
-    response.on('close', () => clearTimeout(timer));
-    response.on('finish', () => clearTimeout(timer));
-    next();
-  };
 }

@@ -4,22 +4,34 @@ import type { Logger } from '../core/logger.js';
 import { SnapclassError } from '../core/errors.js';
 import { statusForCode } from './http-error.js';
 
+/** Codes for the 4xx errors of express's body parsers, by status. */
+const CODE_BY_PARSER_STATUS: Record<number, string> = {
+  400: 'invalid_request',
+  413: 'input_too_large',
+  415: 'unsupported_media_type',
+};
+
 /**
  * Answers every error as JSON `{error: {code, message}}`. Known errors keep their message;
  * anything else is logged with its stack and answered with a generic 500, so internals never
- * reach the client.
+ * reach the client. An error raised after the response was sent (a request that timed out)
+ * is only logged.
  */
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, request, response, _next) => {
     const { status, code, message } = describe(error);
     const requestId = response.locals.requestId as string | undefined;
+    const context = { requestId, method: request.method, url: request.originalUrl, code, status };
 
-    if (status >= 500) {
-      logger.error({ err: error, requestId, method: request.method, url: request.originalUrl, code }, 'request failed');
-    } else {
-      logger.info({ requestId, code, status, url: request.originalUrl }, 'request rejected');
+    if (response.headersSent) {
+      logger.warn({ ...context, err: error }, 'request failed after its response was sent');
+      return;
     }
-    if (response.headersSent) return;
+    if (status >= 500) {
+      logger.error({ ...context, err: error }, 'request failed');
+    } else {
+      logger.info(context, 'request rejected');
+    }
     response.status(status).json({ error: { code, message } });
   };
 }
@@ -30,19 +42,21 @@ function describe(error: unknown): { status: number; code: string; message: stri
   }
   if (error instanceof multer.MulterError) {
     if (error.code === 'LIMIT_FILE_SIZE') {
-      return { status: 413, code: 'input_too_large', message: 'The upload is over the size limit. Send a smaller image.' };
+      return { status: 413, code: 'input_too_large', message: 'The uploaded file is over the size limit. Send a smaller image.' };
     }
-    return { status: 400, code: 'invalid_request', message: `The multipart upload is invalid (${error.message}). Send the image in the field "image".` };
+    return { status: 400, code: 'invalid_request', message: `The multipart upload is invalid (${error.message}). Send one file in the field "image".` };
   }
-  const httpError = error as { status?: number; type?: string; expose?: boolean; message?: string };
-  if (httpError.type === 'entity.too.large') {
+
+  const parserError = error as { status?: number; type?: string; expose?: boolean; message?: string };
+  if (parserError.type === 'entity.too.large') {
     return { status: 413, code: 'input_too_large', message: 'The request body is over the size limit. Send a smaller image.' };
   }
-  if (httpError.type === 'entity.parse.failed') {
+  if (parserError.type === 'entity.parse.failed') {
     return { status: 400, code: 'invalid_request', message: 'The request body is not valid JSON.' };
   }
-  if (typeof httpError.status === 'number' && httpError.status >= 400 && httpError.status < 500 && httpError.expose) {
-    return { status: httpError.status, code: 'invalid_request', message: httpError.message ?? 'Invalid request.' };
+  const status = parserError.status;
+  if (typeof status === 'number' && status >= 400 && status < 500 && parserError.expose) {
+    return { status, code: CODE_BY_PARSER_STATUS[status] ?? 'invalid_request', message: parserError.message ?? 'Invalid request.' };
   }
   return { status: 500, code: 'internal_error', message: 'An internal error occurred. The details are in the service log.' };
 }

@@ -18,6 +18,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   no_production_model: 503,
   database_unavailable: 503,
   request_timeout: 504,
+  prediction_aborted: 504,
 };
 
 /** Returns the HTTP status for an error's code. */

@@ -3,10 +3,13 @@ import http from 'node:http';
 import type { RequestHandler } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from '../core/config.js';
+import { SnapclassError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ModelRegistry } from '../core/registry/model-registry.js';
 import { FeedbackService } from '../core/serving/feedback-service.js';
 import { PredictionService } from '../core/serving/prediction-service.js';
+import { ServingMetrics } from '../core/serving/serving-metrics.js';
+import { DatabaseError } from '../db/errors.js';
 import { openDatabase, type DatabaseHandle } from '../db/open-database.js';
 import { PredictionStore } from '../db/prediction-store.js';
 import { createApp } from './create-app.js';
@@ -19,7 +22,12 @@ export interface RunningService {
   predictions: PredictionService;
   feedback: FeedbackService;
   store: PredictionStore;
-  /** Stops accepting connections, waits for requests in flight, then closes the database. */
+  metrics: ServingMetrics;
+  /**
+   * Stops accepting connections, waits for requests in flight (at most
+   * `config.shutdownTimeoutMs`, then drops their connections), waits for queued predictions to
+   * be stored, and closes the database. Repeated calls return the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -30,6 +38,8 @@ export interface StartServiceArgs {
   logger: Logger;
   /** Extra routers mounted on the same HTTP server, such as the Slack events endpoint. */
   routers?: RequestHandler[];
+  /** Metrics to record into; a new set, with process metrics, when omitted. */
+  metrics?: ServingMetrics;
 }
 
 /**
@@ -43,6 +53,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
   const { config, registry, logger } = args;
   const database = openDatabase({ file: config.dbFile, logger });
   try {
+    const metrics = args.metrics ?? new ServingMetrics();
     const store = new PredictionStore(database);
     const userSalt = config.userSalt ?? store.getOrCreateSetting('user_salt', () => crypto.randomBytes(32).toString('hex'));
     const predictions = new PredictionService({
@@ -50,14 +61,22 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
       userSalt,
       logger,
       limits: { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels },
+      batching: { maxBatchSize: config.batchMaxSize, maxWaitMs: config.batchMaxWaitMs },
+      metrics,
+      transaction: (write) => runTransaction(database, write),
     });
     const feedback = new FeedbackService({
       store,
       logger,
+      metrics,
       hashUser: (userId) => predictions.hashUser(userId),
       classNamesFor: (version) => registry.readMetadata(version).classNames,
     });
-    predictions.setModel(await registry.load('production'));
+
+    const loadStarted = performance.now();
+    const loaded = await registry.load('production');
+    metrics.modelLoadDuration.set({ model_version: loaded.metadata.version }, (performance.now() - loadStarted) / 1000);
+    predictions.setModel(loaded);
 
     const app = createApp({
       logger,
@@ -68,6 +87,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
       database,
       maxUploadBytes: config.maxUploadBytes,
       requestTimeoutMs: config.requestTimeoutMs,
+      metrics,
       routers: args.routers,
     });
     const server = http.createServer(app);
@@ -82,20 +102,50 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
 
     let closing: Promise<void> | null = null;
     const close = () => {
-      closing ??= (async () => {
-        logger.info('service stopping: no new connections, finishing requests in flight');
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        database.close();
-        logger.info('service stopped');
-      })();
+      closing ??= stopService({ server, predictions, database, logger, shutdownTimeoutMs: config.shutdownTimeoutMs });
       return closing;
     };
-    return { url, server, database, predictions, feedback, store, close };
+    return { url, server, database, predictions, feedback, store, metrics, close };
   } catch (error) {
     database.close();
     throw error;
+  }
+}
+
+async function stopService(args: {
+  server: http.Server;
+  predictions: PredictionService;
+  database: DatabaseHandle;
+  logger: Logger;
+  shutdownTimeoutMs: number;
+}): Promise<void> {
+  const { server, predictions, database, logger } = args;
+  logger.info({ shutdownTimeoutMs: args.shutdownTimeoutMs }, 'service stopping: no new connections, finishing requests in flight');
+
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const deadline = setTimeout(() => {
+    logger.warn({ shutdownTimeoutMs: args.shutdownTimeoutMs }, 'requests still in flight at the shutdown deadline: dropping their connections');
+    server.closeAllConnections();
+  }, args.shutdownTimeoutMs);
+  await closed;
+  clearTimeout(deadline);
+
+  // A request dropped at the deadline may still have a prediction queued; store it before closing.
+  await predictions.drain();
+  database.close();
+  logger.info('service stopped');
+}
+
+/** Runs `write` in one SQLite transaction; any failure, even a closed connection, becomes a DatabaseError (503). */
+function runTransaction(database: DatabaseHandle, write: () => void): void {
+  try {
+    database.sqlite.transaction(write)();
+  } catch (error) {
+    if (error instanceof SnapclassError) throw error;
+    throw new DatabaseError(
+      `Cannot write to the database ${database.file}: ${(error as Error).message}. Check that the file is writable and the service has not been stopped.`,
+      { cause: error },
+    );
   }
 }

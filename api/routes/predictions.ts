@@ -1,22 +1,17 @@
-import express, { Router, type Request } from 'express';
+import express, { Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { SnapclassError } from '../../core/errors.js';
 import type { FeedbackService } from '../../core/serving/feedback-service.js';
-import type { PredictionRequest, PredictionService } from '../../core/serving/prediction-service.js';
+import type { PredictionService } from '../../core/serving/prediction-service.js';
 import type { PredictionStore } from '../../db/prediction-store.js';
-
-const jsonBodySchema = z.object({
-  image: z.string().min(1).optional(),
-  pixels: z.array(z.number()).optional(),
-  source: z.string().max(64).optional(),
-  userId: z.string().max(256).optional(),
-});
+import { requestSignal } from '../middleware/request-timeout.js';
+import { parsePredictionRequest } from '../parse-prediction-request.js';
 
 const feedbackBodySchema = z.object({
   verdict: z.enum(['correct', 'incorrect']),
   label: z.string().nullish(),
-  source: z.string().max(64).default('api'),
+  source: z.string().min(1).max(64).default('api'),
   userId: z.string().min(1).max(256),
 });
 
@@ -25,6 +20,7 @@ export interface PredictionRoutesArgs {
   predictions: PredictionService;
   feedback: FeedbackService;
   store: PredictionStore;
+  /** Largest accepted upload in bytes; base64 JSON may be 4/3 of it. */
   maxUploadBytes: number;
 }
 
@@ -34,9 +30,9 @@ export interface PredictionRoutesArgs {
  */
 export function createPredictionRoutes(args: PredictionRoutesArgs): Router {
   const router = Router();
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: args.maxUploadBytes, files: 1 } });
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: args.maxUploadBytes, files: 1, fields: 8, fieldSize: 1024 } });
   // Base64 is 4/3 of the image size, plus room for the other JSON fields.
-  const jsonLimit = Math.ceil(args.maxUploadBytes * 1.4) + 64 * 1024;
+  const jsonLimit = Math.ceil((args.maxUploadBytes * 4) / 3) + 64 * 1024;
 
   router.post(
     '/v1/predictions',
@@ -44,14 +40,18 @@ export function createPredictionRoutes(args: PredictionRoutesArgs): Router {
     express.raw({ type: (request) => !isJsonOrMultipart(request), limit: args.maxUploadBytes }),
     express.json({ limit: jsonLimit }),
     async (request, response) => {
-      const result = await args.predictions.predict(toPredictionRequest(request));
-      response.status(201).json(result);
+      const result = await args.predictions.predict({ ...parsePredictionRequest(request), signal: requestSignal(response) });
+      // After a timeout the client already has its 504; the prediction was stored all the same.
+      if (response.headersSent) return;
+      response.status(201).location(`/v1/predictions/${result.id}`).json(result);
     },
   );
 
   router.get('/v1/predictions/:id', (request, response) => {
     const row = args.store.getPrediction(request.params.id);
-    if (!row) throw new SnapclassError('prediction_not_found', `Prediction "${request.params.id}" does not exist.`);
+    if (!row) {
+      throw new SnapclassError('prediction_not_found', `Prediction "${request.params.id}" does not exist. Use the id returned by POST /v1/predictions.`);
+    }
     response.json({
       id: row.id,
       createdAt: row.createdAt,
@@ -63,7 +63,12 @@ export function createPredictionRoutes(args: PredictionRoutesArgs): Router {
       topK: JSON.parse(row.topK),
       latencyMs: row.latencyMs,
       inputSha256: row.inputSha256,
-      feedback: args.store.listFeedback(row.id).map((entry) => ({ verdict: entry.verdict, label: entry.label, source: entry.source, updatedAt: entry.updatedAt })),
+      feedback: args.store.listFeedback(row.id).map((entry) => ({
+        verdict: entry.verdict,
+        label: entry.label,
+        source: entry.source,
+        updatedAt: entry.updatedAt,
+      })),
     });
   });
 
@@ -83,54 +88,4 @@ export function createPredictionRoutes(args: PredictionRoutesArgs): Router {
 function isJsonOrMultipart(request: { headers: Record<string, string | string[] | undefined> }): boolean {
   const type = String(request.headers['content-type'] ?? '');
   return type.startsWith('application/json') || type.startsWith('multipart/form-data');
-}
-
-function toPredictionRequest(request: Request): PredictionRequest {
-  const source = typeof request.query.source === 'string' ? request.query.source : undefined;
-  const userId = typeof request.query.userId === 'string' ? request.query.userId : undefined;
-
-  if (request.file) {
-    const body = request.body as Record<string, unknown>;
-    return {
-      image: request.file.buffer,
-      source: stringField(body.source) ?? source ?? 'api',
-      userId: stringField(body.userId) ?? userId,
-    };
-  }
-
-  if (Buffer.isBuffer(request.body)) {
-    const type = request.headers['content-type'] ?? '';
-    if (type !== '' && !type.startsWith('image/') && !type.startsWith('application/octet-stream')) {
-      throw new SnapclassError('unsupported_media_type', `Content type "${type}" is not an image. Send an image/* body, multipart field "image", or JSON.`);
-    }
-    return { image: request.body, source: source ?? 'api', userId };
-  }
-
-  const type = request.headers['content-type'] ?? '';
-  if (type.startsWith('multipart/form-data')) {
-    throw new SnapclassError('empty_input', 'The multipart upload has no file in the field "image".');
-  }
-  const parsed = jsonBodySchema.safeParse(request.body ?? {});
-  if (!parsed.success || (!parsed.data.image && !parsed.data.pixels)) {
-    throw new SnapclassError('empty_input', 'The request has no image. Send multipart field "image", an image/* body, or JSON {"image": base64} or {"pixels": [...]}.');
-  }
-  const { image, pixels } = parsed.data;
-  return {
-    image: image ? decodeBase64(image) : undefined,
-    pixels,
-    source: parsed.data.source ?? source ?? 'api',
-    userId: parsed.data.userId ?? userId,
-  };
-}
-
-function decodeBase64(text: string): Buffer {
-  const payload = text.replace(/^data:[^;]+;base64,/, '');
-  if (!/^[A-Za-z0-9+/=\s_-]+$/.test(payload)) {
-    throw new SnapclassError('undecodable_image', 'The "image" field is not valid base64.');
-  }
-  return Buffer.from(payload, 'base64');
-}
-
-function stringField(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
