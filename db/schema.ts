@@ -92,3 +92,62 @@ export const slackEvents = sqliteTable(
 );
 
 export type ChatAnswerRow = typeof chatAnswers.$inferSelect;
+
+/**
+ * One train, tune or evaluate run. A run is inserted as `running` when it starts and set to
+ * `succeeded` or `failed` when it ends; a `running` row whose process has died is marked
+ * `failed` by the next command that opens the run store. JSON columns hold objects as text.
+ */
+export const runs = sqliteTable(
+  'runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: ['train', 'tune', 'evaluate'] }).notNull(),
+    status: text('status', { enum: ['running', 'succeeded', 'failed'] }).notNull(),
+    startedAt: text('started_at').notNull(),
+    endedAt: text('ended_at'),
+    /** Process id and host name of the process that runs it, to detect runs whose process died. */
+    pid: integer('pid').notNull(),
+    hostname: text('hostname').notNull(),
+    /** The command line, such as `train --profile quick`. */
+    command: text('command').notNull(),
+    /** JSON object of the run's parameters. */
+    params: text('params').notNull(),
+    /** JSON object of the final metrics; null until the run ends. */
+    metrics: text('metrics'),
+    gitCommit: text('git_commit'),
+    gitDirty: integer('git_dirty', { mode: 'boolean' }),
+    datasetId: text('dataset_id'),
+    datasetSha256: text('dataset_sha256'),
+    backend: text('backend'),
+    /** The model version that the run registered or evaluated. */
+    modelVersion: text('model_version'),
+    /** JSON array of the files and model versions that the run wrote. */
+    artifacts: text('artifacts').notNull().default('[]'),
+    /** JSON array of warnings, such as data validation issues below their limits. */
+    warnings: text('warnings').notNull().default('[]'),
+    /** Why the run failed: the error message, or the signal that stopped it. */
+    error: text('error'),
+    /** The tune run that started this trial; null for a top-level run. */
+    parentRunId: integer('parent_run_id'),
+  },
+  (table) => [index('runs_started_at').on(table.startedAt), index('runs_status').on(table.status)],
+);
+
+/** Metrics of one epoch of a run, written as the epoch ends. */
+export const runEpochs = sqliteTable(
+  'run_epochs',
+  {
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    epoch: integer('epoch').notNull(),
+    /** JSON object such as `{loss, accuracy, validationLoss, validationAccuracy, learningRate, durationMs}`. */
+    metrics: text('metrics').notNull(),
+    recordedAt: text('recorded_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.epoch] })],
+);
+
+export type RunRow = typeof runs.$inferSelect;
+export type RunEpochRow = typeof runEpochs.$inferSelect;
