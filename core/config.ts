@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
-const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+function integer(min: number, max: number) {
+  const error = `must be an integer from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+function decimal(min: number, max: number) {
+  const error = `must be a number from ${min} to ${max}`;
+  return z.coerce.number({ error }).min(min, { error }).max(max, { error });
+}
 
 /**
  * Environment variables of the service, with defaults. `.env.example` documents each one.
@@ -17,8 +25,8 @@ const environmentSchema = z.object({
   SNAPCLASS_REQUEST_TIMEOUT_MS: integer(10, 600_000).default(30_000),
   SNAPCLASS_SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   SNAPCLASS_BATCH_MAX_SIZE: integer(1, 1024).default(32),
-  SNAPCLASS_BATCH_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
-  SNAPCLASS_USER_SALT: z.string().min(16).optional(),
+  SNAPCLASS_BATCH_MAX_WAIT_MS: decimal(0, 1000).default(2),
+  SNAPCLASS_USER_SALT: z.string().min(16, { error: 'must be at least 16 characters long' }).optional(),
 });
 
 /** Validated service configuration. */
