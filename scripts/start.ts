@@ -7,14 +7,18 @@ import { createLogger } from '../core/logger.js';
 import { ModelRegistry } from '../core/registry/model-registry.js';
 import { DEFAULT_TRAINING_ARGS, trainAndRegister } from '../core/training/train-and-register.js';
 import { startService } from '../api/service.js';
+import { loadBotConfig } from '../bots/config.js';
+import { buildBotServices } from '../bots/shared/bot-services.js';
+import { DeferredSlackRouter, startBots } from '../bots/start-bots.js';
 import { createTrainingProgressBar } from './lib/progress-bar.js';
 
 // The main job: find or download the data, train a model when the registry has no production
-// model, then serve the API until SIGTERM or SIGINT.
+// model, then serve the API and each chat bot whose credentials are set until SIGTERM or SIGINT.
 const logger = createLogger();
 
 try {
   const config = loadServiceConfig();
+  const botConfig = loadBotConfig();
   const backend = await selectBackend({ logger });
   const registry = new ModelRegistry(config.modelsDir, logger);
 
@@ -33,12 +37,20 @@ try {
     logger.info({ modelVersion: metadata.version, validation: metadata.metrics.validation }, 'default model trained');
   }
 
-  const service = await startService({ config, registry, logger });
+  // Slack's HTTP events arrive on the API's server, at POST /slack/events.
+  const slackRouter = new DeferredSlackRouter();
+  const service = await startService({ config, registry, logger, routers: [slackRouter.router] });
   process.stdout.write(`snapclass is serving ${service.predictions.model?.metadata.version} at ${service.url}\n`);
+  const botServices = buildBotServices({ ...service, registry, maxFileBytes: config.maxUploadBytes }, botConfig);
+  const bots = await startBots({ config: botConfig, services: botServices, logger, slackRouter });
 
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutdown requested');
-    service.close().then(
+    const shutdown = async () => {
+      await bots.stop();
+      await service.close();
+    };
+    shutdown().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
