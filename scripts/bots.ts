@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import express from 'express';
 import { loadBotConfig } from '../bots/config.js';
-import { registerDiscordCommands } from '../bots/discord/commands.js';
+import { buildInviteUrl, registerDiscordCommands } from '../bots/discord/commands.js';
 import { openBotServices } from '../bots/open-bot-services.js';
 import { SLACK_EVENTS_PATH } from '../bots/slack/slack-bot.js';
 import { DeferredSlackRouter, startBots } from '../bots/start-bots.js';
@@ -33,6 +33,15 @@ program
     if (!config.discord) throw new ConfigError('DISCORD_TOKEN is missing: set it to the bot token from the Developer Portal to register slash commands.');
     const scope = await registerDiscordCommands(config.discord, logger);
     process.stdout.write(scope === 'guild' ? `Slash commands registered in guild ${config.discord.guildId}.\n` : 'Slash commands registered globally.\n');
+  });
+
+program
+  .command('invite-url')
+  .description('print the link that adds the Discord bot to a server (needs DISCORD_APPLICATION_ID)')
+  .action(() => {
+    const applicationId = loadBotConfig().discord?.applicationId ?? process.env.DISCORD_APPLICATION_ID;
+    if (!applicationId) throw new ConfigError('DISCORD_APPLICATION_ID is missing: copy the application id from the Developer Portal page "General Information".');
+    process.stdout.write(`${buildInviteUrl(applicationId)}\n`);
   });
 
 async function runBots(): Promise<void> {

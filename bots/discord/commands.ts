@@ -1,4 +1,4 @@
-import { REST, Routes, SlashCommandBuilder } from 'discord.js';
+import { OAuth2Scopes, PermissionFlagsBits, REST, Routes, SlashCommandBuilder } from 'discord.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { DiscordBotConfig } from '../config.js';
@@ -38,4 +38,26 @@ export async function registerDiscordCommands(config: DiscordBotConfig, logger: 
   const scope = config.guildId ? 'guild' : 'global';
   logger.info({ applicationId: config.applicationId, guildId: config.guildId, scope, commands: commands.map((command) => command.name) }, 'Discord slash commands registered');
   return scope;
+}
+
+/**
+ * Channel permissions the bot needs: read the channel and its history, answer (also in threads
+ * and as a reply to the user's message), send embeds and seed its reactions.
+ */
+export const BOT_PERMISSIONS =
+  PermissionFlagsBits.ViewChannel |
+  PermissionFlagsBits.SendMessages |
+  PermissionFlagsBits.SendMessagesInThreads |
+  PermissionFlagsBits.EmbedLinks |
+  PermissionFlagsBits.AddReactions |
+  PermissionFlagsBits.ReadMessageHistory;
+
+/** Builds the link that adds the bot to a server with its slash commands and {@link BOT_PERMISSIONS}. */
+export function buildInviteUrl(applicationId: string): string {
+  const query = new URLSearchParams({
+    client_id: applicationId,
+    scope: [OAuth2Scopes.Bot, OAuth2Scopes.ApplicationsCommands].join(' '),
+    permissions: BOT_PERMISSIONS.toString(),
+  });
+  return `https://discord.com/oauth2/authorize?${query.toString()}`;
 }

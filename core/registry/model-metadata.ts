@@ -45,6 +45,31 @@ export const modelMetadataSchema = z.object({
   git: z.object({ commit: z.string().nullable(), dirty: z.boolean().nullable() }),
   /** SHA-256 of the model's own files (`model.json`, weights). */
   files: z.array(fileHash).min(1),
+  /** The version whose weights this one was derived from, as by quantization; absent for a trained model. */
+  parentVersion: z.string().optional(),
+  /**
+   * Storage type of quantized weights. TensorFlow.js dequantizes them to float32 on load, so a
+   * quantized version predicts like any other and only its files are smaller.
+   */
+  quantization: z
+    .object({
+      dtype: z.enum(['float16', 'uint8']),
+      /** Bytes of `weights.bin` before quantization. */
+      originalWeightBytes: z.number().int().nonnegative(),
+    })
+    .optional(),
+  /** Temperature scaling fitted on the validation split: divide the logits by `temperature` before softmax. */
+  calibration: z
+    .object({
+      method: z.literal('temperature-scaling'),
+      temperature: z.number().positive(),
+      validationCount: z.number().int().positive(),
+      /** Expected calibration error on the validation split before and after scaling, 15 equal-width bins. */
+      expectedCalibrationErrorBefore: z.number().nonnegative(),
+      expectedCalibrationErrorAfter: z.number().nonnegative(),
+      fittedAt: z.string(),
+    })
+    .optional(),
 });
 
 export type ModelMetadata = z.infer<typeof modelMetadataSchema>;

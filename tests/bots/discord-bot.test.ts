@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerDiscordCommands } from '../../bots/discord/commands.js';
+import { buildInviteUrl, registerDiscordCommands } from '../../bots/discord/commands.js';
 import { createDiscordBot, type DiscordBot } from '../../bots/discord/discord-bot.js';
 import { silentLogger } from '../../core/logger.js';
 import { FakeDiscord, type RecordedCall } from '../helpers/fake-discord/fake-discord-server.js';
@@ -357,5 +357,14 @@ describe('Discord command registration', () => {
   it('registers globally without a guild', async () => {
     expect(await registerDiscordCommands({ ...discordConfig(), guildId: null }, silentLogger)).toBe('global');
     expect(fake.callsMatching('PUT', new RegExp(`^/applications/${fake.applicationId}/commands$`))).toHaveLength(1);
+  });
+
+  it('builds the invite link', () => {
+    // View Channel 1024, Send Messages 2048, Send Messages in Threads 2^38, Embed Links 16384,
+    // Add Reactions 64, Read Message History 65536.
+    const permissions = 1024 + 2048 + 2 ** 38 + 16384 + 64 + 65536;
+    expect(buildInviteUrl('123456789012345678')).toBe(
+      `https://discord.com/oauth2/authorize?client_id=123456789012345678&scope=bot+applications.commands&permissions=${permissions}`,
+    );
   });
 });

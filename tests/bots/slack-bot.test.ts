@@ -311,6 +311,13 @@ describe('Slack delivery', () => {
     expect(answer!.at).toBeGreaterThan(ack.at);
   });
 
+  it('answers the URL verification challenge', async () => {
+    const response = await post(JSON.stringify({ token: 'legacy', challenge: 'challenge-3eZbrw1aBm2', type: 'url_verification' }), 'application/json');
+
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text)).toEqual({ challenge: 'challenge-3eZbrw1aBm2' });
+  });
+
   it('rejects a forged signature with 401', async () => {
     const envelope = eventCallback(directFileShareEvent({ channel: DM_CHANNEL, user: ALICE, files: [filePayload(fake.url)] }));
     const body = JSON.stringify(envelope);
