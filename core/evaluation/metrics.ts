@@ -1,3 +1,5 @@
+import { computeCalibration } from './calibration.js';
+
 /** Precision, recall and F1 of one class, with its number of true examples (support). */
 export interface ClassMetrics {
   label: string;
@@ -17,6 +19,8 @@ export interface ClassificationMetrics {
   perClass: ClassMetrics[];
   /** `confusionMatrix[trueClass][predictedClass]` counts. */
   confusionMatrix: number[][];
+  /** Expected calibration error over 15 equal-width confidence bins (see computeCalibration). */
+  expectedCalibrationError?: number;
 }
 
 /** Returns the index of the largest of `classCount` values starting at `offset`. */
@@ -66,8 +70,8 @@ export function computePerClassMetrics(matrix: number[][], classNames: string[])
 }
 
 /**
- * Computes accuracy, macro-F1, log loss, per-class metrics and the confusion matrix from
- * predicted probabilities (`count * classCount`, row-major) and true labels.
+ * Computes accuracy, macro-F1, log loss, expected calibration error, per-class metrics and the
+ * confusion matrix from predicted probabilities (`count * classCount`, row-major) and true labels.
  */
 export function computeClassificationMetrics(
   probabilities: Float32Array,
@@ -98,5 +102,6 @@ export function computeClassificationMetrics(
     logLoss: count === 0 ? 0 : logLossSum / count,
     perClass,
     confusionMatrix,
+    expectedCalibrationError: computeCalibration(probabilities, trueLabels, classCount).expectedCalibrationError,
   };
 }

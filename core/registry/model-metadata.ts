@@ -18,7 +18,14 @@ export const modelMetadataSchema = z.object({
     sha256: z.string(),
     files: z.array(fileHash).optional(),
   }),
-  split: z.object({ seed: z.number().int(), validationFraction: z.number() }),
+  split: z.object({
+    seed: z.number().int(),
+    validationFraction: z.number(),
+    /** Share held out for test in a folder data set; Fashion-MNIST uses its official test images. */
+    testFraction: z.number().optional(),
+    /** Saved split file of a folder data set. */
+    file: z.string().optional(),
+  }),
   preprocessing: z.object({
     height: z.number().int().positive(),
     width: z.number().int().positive(),
@@ -28,6 +35,20 @@ export const modelMetadataSchema = z.object({
     std: z.array(z.number()),
   }),
   classNames: z.array(z.string()).min(2),
+  /** Warnings of the data validation step; faults above their limits stop training, so none are errors. */
+  dataValidation: z
+    .object({
+      warnings: z.array(z.object({ check: z.string(), split: z.string().nullable(), count: z.number(), message: z.string() })),
+    })
+    .optional(),
+  /** File name, among `files`, of the training data's reference profile for drift monitoring. */
+  referenceProfile: z.string().optional(),
+  /** Why training stopped: completed, early_stopping or time_budget. */
+  stopReason: z.string().optional(),
+  /** The versions whose predictions this model averages, when it is an ensemble. */
+  ensembleOf: z.array(z.string()).optional(),
+  /** The tracked run that trained the model. */
+  runId: z.number().int().optional(),
   architecture: z.string(),
   hyperparameters: z.record(z.string(), z.unknown()),
   metrics: z.object({

@@ -5,7 +5,8 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { ModelNotFoundError, RegistryError } from './errors.js';
-import { loadLayersModel, saveLayersModel } from './layers-model-files.js';
+import { loadLayersModel, saveLayersModel, sha256Hex } from './layers-model-files.js';
+import { findPromotionFaults } from './promote-checks.js';
 import { modelMetadataSchema, type ModelMetadata, type ModelStage } from './model-metadata.js';
 
 const INDEX_FILE = 'registry.json';
@@ -28,6 +29,12 @@ export interface RegistryEntry {
 /** The metadata fields that the caller supplies; the registry fills in the rest. */
 export type NewModelMetadata = Omit<ModelMetadata, 'version' | 'createdAt' | 'files'>;
 
+/** A file saved beside the model files of a new version, such as `reference-profile.json`. */
+export interface ExtraModelFile {
+  name: string;
+  content: string | Uint8Array;
+}
+
 /** A model loaded from the registry, ready to predict. */
 export interface LoadedModel {
   model: tf.LayersModel;
@@ -49,14 +56,22 @@ export class ModelRegistry {
     this.logger = logger.child({ component: 'registry' });
   }
 
-  /** Saves a trained model as a new candidate version and returns its metadata. */
-  async register(model: tf.LayersModel, metadata: NewModelMetadata): Promise<ModelMetadata> {
+  /**
+   * Saves a trained model as a new candidate version and returns its metadata. `extraFiles`
+   * (such as the reference profile) are written beside the model and hashed into `files`.
+   */
+  async register(model: tf.LayersModel, metadata: NewModelMetadata, extraFiles: ExtraModelFile[] = []): Promise<ModelMetadata> {
     fs.mkdirSync(this.root, { recursive: true });
     const staging = path.join(this.root, `.staging-${crypto.randomUUID()}`);
     fs.mkdirSync(staging);
 
     try {
       const files = await saveLayersModel(model, staging);
+      for (const extra of extraFiles) {
+        const bytes = typeof extra.content === 'string' ? new TextEncoder().encode(extra.content) : extra.content;
+        fs.writeFileSync(path.join(staging, extra.name), bytes);
+        files.push({ name: extra.name, sha256: sha256Hex(bytes) });
+      }
       for (;;) {
         const version = `v${this.nextVersionNumber()}`;
         const full: ModelMetadata = { ...metadata, version, createdAt: new Date().toISOString(), files };
@@ -131,12 +146,25 @@ export class ModelRegistry {
   }
 
   /**
-   * Makes `version` the production model after checking that its metadata, metrics and files
-   * load; the previous production model becomes archived.
+   * Makes `version` the production model after checking that its metadata is valid, its
+   * validation metrics are present and in range, every listed file exists and matches its
+   * SHA-256, and the model builds; the previous production model becomes archived.
    *
-   * @throws RegistryError when the version cannot be loaded, so a broken model never serves.
+   * @throws ModelNotFoundError when the version does not exist.
+   * @throws RegistryError `model_metadata_invalid` for unreadable metadata, `model_files_invalid`
+   *   listing every fault when a file is missing, altered or does not build, or
+   *   `model_metrics_invalid` when only the metrics are at fault, so a broken model never serves.
    */
   async promote(version: string): Promise<void> {
+    const metadata = this.readMetadata(version);
+    const faults = findPromotionFaults(this.versionDir(version), metadata);
+    if (faults.length > 0) {
+      throw new RegistryError(
+        faults.some((fault) => fault.kind === 'files') ? 'model_files_invalid' : 'model_metrics_invalid',
+        `Model ${version} cannot be promoted: ${faults.map((fault) => fault.message).join('; ')}. ` +
+          'Retrain it (npm run train) or restore its folder.',
+      );
+    }
     const { model } = await this.load(version);
     model.dispose();
 

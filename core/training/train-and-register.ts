@@ -1,10 +1,15 @@
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import { loadFashionMnist, type ChecksumTable } from '../data/fashion-mnist.js';
-import { gatherImages, stratifiedSplit } from '../data/split.js';
+import type { ChecksumTable } from '../data/fashion-mnist.js';
+import type { ImageInputArgs } from '../data/folder-dataset.js';
+import type { DatasetSpec } from '../data/load-dataset.js';
+import type { ValidationLimits } from '../data/validation/validation-limits.js';
+import { buildReferenceProfile, REFERENCE_PROFILE_FILE } from '../features/reference-profile.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 import type { ModelMetadata } from '../registry/model-metadata.js';
 import { readGitInfo } from '../registry/git-info.js';
+import type { ActiveRun } from '../tracking/track-run.js';
+import { prepareTrainingData } from './prepare-training-data.js';
 import { trainModel, type TrainingArgs, type TrainingCallbacks } from './train-model.js';
 
 /** Default hyperparameters: the quick model that `npm start` trains when the registry is empty. */
@@ -20,15 +25,27 @@ export const DEFAULT_TRAINING_ARGS: TrainingArgs = {
 
 /** Options for {@link trainAndRegister}. */
 export interface TrainAndRegisterArgs {
-  /** Folder with the four Fashion-MNIST IDX files. */
-  dataDir: string;
+  /** Folder with the four Fashion-MNIST IDX files; used when `dataset` is not given. */
+  dataDir?: string;
+  /** The data set to train on; defaults to Fashion-MNIST in `dataDir`. */
+  dataset?: DatasetSpec;
+  /** Input size and channels of a folder data set; defaults to 28x28 gray. */
+  input?: ImageInputArgs;
   /** Checksums to verify; defaults to the official ones, null skips the check (fixtures). */
   expectedChecksums?: ChecksumTable | null;
   training: TrainingArgs;
-  /** Share of the official training images held out for validation; defaults to 0.1. */
+  /** Share of the training images held out for validation; defaults to 0.1. */
   validationFraction?: number;
+  /** Share of a folder data set held out for test; defaults to 0.1. Fashion-MNIST has its own test images. */
+  testFraction?: number;
+  /** Saved split of a folder data set; defaults to `<root>/.snapclass-split.json`. */
+  splitFile?: string;
   /** Seed of the train/validation split; defaults to 42, independent of the training seed. */
   splitSeed?: number;
+  /** Overrides of the data validation limits. */
+  validationLimits?: Partial<ValidationLimits>;
+  /** Class names the data must have; checked by the validation step when given. */
+  expectedClassNames?: string[];
   registry: ModelRegistry;
   /** Name of the TensorFlow.js backend in use, recorded in the metadata. */
   backend: string;
@@ -36,60 +53,96 @@ export interface TrainAndRegisterArgs {
   promote?: 'always' | 'if-none' | 'never';
   logger?: Logger;
   callbacks?: TrainingCallbacks;
+  /** The tracked run to record the data set, epochs, warnings and artifacts in. */
+  run?: ActiveRun;
 }
 
 /**
- * Loads Fashion-MNIST, splits the official training images into training and validation
- * parts (the official test images are never used here), trains, and registers the model
- * with its metadata. Returns the registered metadata.
+ * Loads the data set, validates it (stopping on faults above the limits), splits it (the
+ * test images are never used here), trains, and registers the model with its metadata and the
+ * training data's reference profile (`reference-profile.json`). Returns the registered metadata.
+ *
+ * @throws DataValidationError when the data fails validation; nothing is trained then.
  */
 export async function trainAndRegister(args: TrainAndRegisterArgs): Promise<ModelMetadata> {
   const logger = args.logger ?? silentLogger;
-  const validationFraction = args.validationFraction ?? 0.1;
-  const splitSeed = args.splitSeed ?? 42;
-  const dataset = await loadFashionMnist(args.dataDir, { logger, expectedChecksums: args.expectedChecksums });
-  const classNames = [...dataset.classNames];
-
-  const split = stratifiedSplit(dataset.train.labels, { validationFraction, seed: splitSeed, classCount: classNames.length });
-  const train = gatherImages(dataset.train, split.trainIndices);
-  const validation = gatherImages(dataset.train, split.validationIndices);
-  logger.info({ train: train.count, validation: validation.count, splitSeed }, 'training data split');
-
-  const result = await trainModel(
-    { train, validation, height: train.height, width: train.width, channels: 1, classNames },
-    args.training,
-    args.callbacks,
+  const datasetSpec: DatasetSpec = args.dataset ?? { kind: 'fashion-mnist', dir: args.dataDir };
+  const { dataset, trainingData, warnings } = await prepareTrainingData({
+    dataset: datasetSpec,
+    input: args.input,
+    expectedChecksums: args.expectedChecksums,
+    validationFraction: args.validationFraction,
+    testFraction: args.testFraction,
+    splitFile: args.splitFile,
+    splitSeed: args.splitSeed,
+    validationLimits: args.validationLimits,
+    expectedClassNames: args.expectedClassNames,
     logger,
-  );
+  });
+  args.run?.update({ datasetId: dataset.id, datasetSha256: dataset.sha256, warnings });
+  logger.info({ train: dataset.train.count, validation: dataset.validation.count, split: dataset.split }, 'training data split');
+
+  const callbacks: TrainingCallbacks = {
+    ...args.callbacks,
+    onEpochEnd: (record) => {
+      args.callbacks?.onEpochEnd?.(record);
+      const { epoch, ...metrics } = record;
+      args.run?.recordEpoch(epoch, metrics);
+    },
+  };
+  const result = await trainModel(trainingData, args.training, callbacks, logger);
 
   try {
+    const profile = buildReferenceProfile(dataset.train.images, dataset.train.labels, dataset.train.count, trainingData, dataset.classNames);
     const { validationMetrics: validationResult } = result;
-    const metadata = await args.registry.register(result.model, {
-      dataset: { id: dataset.id, sha256: dataset.sha256, files: dataset.files },
-      split: { seed: splitSeed, validationFraction },
-      preprocessing: result.preprocessing,
-      classNames,
-      architecture: args.training.arch,
-      hyperparameters: { ...args.training },
-      metrics: {
-        validation: {
-          accuracy: validationResult.accuracy,
-          macroF1: validationResult.macroF1,
-          logLoss: validationResult.logLoss,
-          count: validationResult.count,
+    const metadata = await args.registry.register(
+      result.model,
+      {
+        dataset: { id: dataset.id, sha256: dataset.sha256, files: dataset.files },
+        split: dataset.split,
+        preprocessing: result.preprocessing,
+        classNames: dataset.classNames,
+        dataValidation: { warnings: warnings.map(({ check, split, count, message }) => ({ check, split, count, message })) },
+        referenceProfile: REFERENCE_PROFILE_FILE,
+        stopReason: result.stopReason,
+        runId: args.run?.id,
+        architecture: args.training.arch,
+        hyperparameters: { ...args.training },
+        metrics: {
+          validation: {
+            accuracy: validationResult.accuracy,
+            macroF1: validationResult.macroF1,
+            logLoss: validationResult.logLoss,
+            count: validationResult.count,
+          },
+          bestEpoch: result.bestEpoch,
+          history: result.history.map((record) => ({ ...record })),
         },
-        bestEpoch: result.bestEpoch,
-        history: result.history.map((record) => ({ ...record })),
+        backend: args.backend,
+        trainingTimeMs: result.trainingTimeMs,
+        git: readGitInfo(),
       },
-      backend: args.backend,
-      trainingTimeMs: result.trainingTimeMs,
-      git: readGitInfo(),
-    });
+      [{ name: REFERENCE_PROFILE_FILE, content: `${JSON.stringify(profile, null, 1)}\n` }],
+    );
 
     const promote = args.promote ?? 'if-none';
     if (promote === 'always' || (promote === 'if-none' && args.registry.productionVersion() === null)) {
       await args.registry.promote(metadata.version);
     }
+    args.run?.update({
+      modelVersion: metadata.version,
+      artifacts: [`${args.registry.root}/${metadata.version}`],
+      metrics: {
+        validationAccuracy: validationResult.accuracy,
+        validationMacroF1: validationResult.macroF1,
+        validationLogLoss: validationResult.logLoss,
+        validationExpectedCalibrationError: validationResult.expectedCalibrationError ?? null,
+        bestEpoch: result.bestEpoch,
+        epochs: result.history.length,
+        stopReason: result.stopReason,
+        trainingTimeMs: result.trainingTimeMs,
+      },
+    });
     return metadata;
   } finally {
     result.model.dispose();

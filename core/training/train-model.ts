@@ -3,9 +3,11 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { createRandom, shuffleInPlace } from '../random.js';
 import { fitPreprocessing, pixelsToTensor, type PreprocessingParams } from '../features/preprocessing.js';
+import { augmentationSchema, augmentBatch, isAugmentationEnabled, type AugmentationArgs } from '../features/augmentation.js';
 import { computeClassificationMetrics, type ClassificationMetrics } from '../evaluation/metrics.js';
 import { predictProbabilities } from '../serving/predict-probabilities.js';
 import { buildModel } from './architectures.js';
+import { learningRateAt, learningRateScheduleSchema, type LearningRateSchedule } from './learning-rate-schedule.js';
 
 /** Images and labels of one split: `count` images of `height * width * channels` bytes. */
 export interface LabelledImages {
@@ -29,11 +31,27 @@ export interface TrainingArgs {
   arch: string;
   epochs: number;
   batchSize: number;
+  /** Base learning rate of Adam; the schedule scales it. */
   learningRate: number;
   seed: number;
   dropout?: number;
   /** Epochs without a lower validation loss before training stops; 0 turns it off. */
   earlyStoppingPatience?: number;
+  /** Multiplier of the architecture's filter and unit counts; defaults to 1. */
+  width?: number;
+  /** Batch normalisation in the convolutional architectures; the architecture's default when unset. */
+  batchNorm?: boolean;
+  /** Learning-rate schedule; defaults to constant. */
+  schedule?: LearningRateSchedule;
+  /** Random transforms of the training images; defaults to none. Validation images are never augmented. */
+  augmentation?: Partial<AugmentationArgs>;
+  /**
+   * Wall-clock budget of the epochs in minutes, without data loading and registration. When
+   * set, the schedule advances by whichever is further along, batches or time, and training
+   * stops once the budget is spent, so a slower machine trains fewer batches rather than
+   * overrunning. Runs cut short by the budget are not repeatable batch for batch.
+   */
+  maxTrainingMinutes?: number;
 }
 
 /** Progress events, for progress bars and run tracking. */
@@ -50,8 +68,13 @@ export interface EpochRecord {
   accuracy: number;
   validationLoss: number;
   validationAccuracy: number;
+  /** Learning rate of the epoch's last batch. */
+  learningRate: number;
   durationMs: number;
 }
+
+/** Why the epoch loop ended. */
+export type StopReason = 'completed' | 'early_stopping' | 'time_budget';
 
 /** What {@link trainModel} returns. The caller owns and disposes `model`. */
 export interface TrainingResult {
@@ -62,13 +85,18 @@ export interface TrainingResult {
   bestEpoch: number;
   validationMetrics: ClassificationMetrics;
   trainingTimeMs: number;
+  stopReason: StopReason;
 }
 
 /**
- * Trains a classifier with Adam on the training split, batch by batch in a seeded order, and
- * evaluates it on the validation split after every epoch. Training stops early when the
- * validation loss has not improved for `earlyStoppingPatience` epochs (default 3), and the
- * weights of the best epoch are restored. The test split is never passed in.
+ * Trains a classifier with Adam on the training split, batch by batch in a seeded order, with
+ * the seeded augmentation and learning-rate schedule of `args`, and evaluates it on the
+ * validation split after every epoch. Training stops early when the validation loss has not
+ * improved for `earlyStoppingPatience` epochs (default 3) or when `maxTrainingMinutes` is
+ * spent, and the weights of the best epoch are restored. The test split is never passed in.
+ *
+ * @throws SnapclassError from {@link buildModel} for an unknown architecture.
+ * @throws ZodError when the augmentation or schedule arguments are out of range.
  */
 export async function trainModel(
   data: TrainingData,
@@ -79,54 +107,75 @@ export async function trainModel(
   const log = logger.child({ component: 'training' });
   const started = performance.now();
   const { height, width, channels, classNames } = data;
-  const classCount = classNames.length;
   const preprocessing = fitPreprocessing(data.train.images, { height, width, channels });
+  const augmentation = augmentationSchema.parse(args.augmentation ?? {});
+  const schedule = learningRateScheduleSchema.parse(args.schedule ?? { kind: 'constant' });
 
   const model = buildModel(args.arch, {
     inputShape: [height, width, channels],
-    classCount,
+    classCount: classNames.length,
     seed: args.seed,
     dropout: args.dropout,
+    width: args.width,
+    batchNorm: args.batchNorm,
   });
-  model.compile({
-    optimizer: tf.train.adam(args.learningRate),
-    loss: 'categoricalCrossentropy',
-    metrics: ['accuracy'],
-  });
-  log.info({ ...args, parameters: model.countParams() }, 'training started');
+  const optimizer = tf.train.adam(args.learningRate);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  log.info({ ...args, augmentation, schedule, parameters: model.countParams() }, 'training started');
 
   const random = createRandom(args.seed);
+  // A stream of its own, so switching augmentation on or off leaves the batch order unchanged.
+  const augmentationRandom = createRandom(args.seed + 1_000_003);
   const order = Array.from({ length: data.train.count }, (_, i) => i);
   const batches = Math.ceil(data.train.count / args.batchSize);
+  const totalBatches = batches * args.epochs;
+  const budgetMs = args.maxTrainingMinutes === undefined ? Infinity : args.maxTrainingMinutes * 60_000;
   const patience = args.earlyStoppingPatience ?? 3;
   const history: EpochRecord[] = [];
   let best: { epoch: number; loss: number; weights: tf.Tensor[] } | null = null;
+  let stopReason: StopReason = 'completed';
+  let batchesDone = 0;
 
-  for (let epoch = 1; epoch <= args.epochs; epoch++) {
+  for (let epoch = 1; epoch <= args.epochs && stopReason === 'completed'; epoch++) {
     const epochStarted = performance.now();
     callbacks.onEpochStart?.({ epoch, epochs: args.epochs, batches });
     shuffleInPlace(order, random);
 
     let lossSum = 0;
     let accuracySum = 0;
+    let seen = 0;
+    let learningRate = args.learningRate;
     for (let batch = 0; batch < batches; batch++) {
+      const elapsedMs = performance.now() - started;
+      if (elapsedMs >= budgetMs) {
+        stopReason = 'time_budget';
+        log.info({ epoch, batch, budgetMinutes: args.maxTrainingMinutes }, 'time budget spent: stopping training');
+        break;
+      }
+      learningRate = learningRateAt(args.learningRate, schedule, Math.max(batchesDone / totalBatches, elapsedMs / budgetMs));
+      setLearningRate(optimizer, learningRate);
+
       const indices = order.slice(batch * args.batchSize, (batch + 1) * args.batchSize);
-      const [loss, accuracy] = await trainBatch(model, data, indices, preprocessing);
+      const [loss, accuracy] = await trainBatch(model, data, indices, preprocessing, augmentation, augmentationRandom);
       lossSum += loss * indices.length;
       accuracySum += accuracy * indices.length;
+      seen += indices.length;
+      batchesDone++;
       callbacks.onBatchEnd?.({ epoch, batch: batch + 1, batches, loss });
       // Let timers and I/O run (log writes, progress redraws, signals): on the wasm and cpu
       // backends a batch resolves without ever returning to the event loop.
       await new Promise((resolve) => setImmediate(resolve));
     }
+    if (seen === 0) break;
 
     const validation = await evaluateSplit(model, data.validation, preprocessing, classNames);
     const record: EpochRecord = {
       epoch,
-      loss: lossSum / data.train.count,
-      accuracy: accuracySum / data.train.count,
+      loss: lossSum / seen,
+      accuracy: accuracySum / seen,
       validationLoss: validation.logLoss,
       validationAccuracy: validation.accuracy,
+      learningRate,
       durationMs: performance.now() - epochStarted,
     };
     history.push(record);
@@ -137,8 +186,8 @@ export async function trainModel(
       best?.weights.forEach((weight) => weight.dispose());
       best = { epoch, loss: record.validationLoss, weights: model.getWeights().map((w) => w.clone()) };
     } else if (patience > 0 && epoch - best.epoch >= patience) {
+      stopReason = 'early_stopping';
       log.info({ epoch, bestEpoch: best.epoch, patience }, 'early stopping: validation loss stopped improving');
-      break;
     }
   }
 
@@ -149,10 +198,15 @@ export async function trainModel(
   const validationMetrics = await evaluateSplit(model, data.validation, preprocessing, classNames);
   const trainingTimeMs = performance.now() - started;
   log.info(
-    { bestEpoch: best?.epoch, validationAccuracy: validationMetrics.accuracy, trainingTimeMs },
+    { bestEpoch: best?.epoch, validationAccuracy: validationMetrics.accuracy, trainingTimeMs, stopReason },
     'training finished',
   );
-  return { model, preprocessing, history, bestEpoch: best?.epoch ?? 0, validationMetrics, trainingTimeMs };
+  return { model, preprocessing, history, bestEpoch: best?.epoch ?? 0, validationMetrics, trainingTimeMs, stopReason };
+}
+
+/** Sets Adam's learning rate for the next step; tfjs reads the field on every update. */
+function setLearningRate(optimizer: tf.AdamOptimizer, learningRate: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
 }
 
 async function trainBatch(
@@ -160,6 +214,8 @@ async function trainBatch(
   data: TrainingData,
   indices: number[],
   preprocessing: PreprocessingParams,
+  augmentation: AugmentationArgs,
+  augmentationRandom: () => number,
 ): Promise<[number, number]> {
   const imageSize = data.height * data.width * data.channels;
   const pixels = new Uint8Array(indices.length * imageSize);
@@ -168,6 +224,9 @@ async function trainBatch(
     pixels.set(data.train.images.subarray(source * imageSize, (source + 1) * imageSize), i * imageSize);
     labels[i] = data.train.labels[source] as number;
   });
+  if (isAugmentationEnabled(augmentation)) {
+    augmentBatch(pixels, indices.length, data, augmentation, augmentationRandom);
+  }
 
   const inputs = pixelsToTensor(pixels, indices.length, preprocessing);
   const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), data.classNames.length));

@@ -22,12 +22,12 @@ afterAll(() => {
 describe('ModelRegistry', () => {
   it('writes the Layers format with metadata', () => {
     const dir = path.join(root, 'v1');
-    expect(fs.readdirSync(dir).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['metadata.json', 'model.json', 'reference-profile.json', 'weights.bin']);
     const metadata = registry.readMetadata('v1');
     expect(metadata.version).toBe('v1');
     expect(metadata.dataset.id).toBe('fashion-mnist');
     expect(metadata.classNames).toHaveLength(10);
-    expect(metadata.files.map((file) => file.name)).toEqual(['model.json', 'weights.bin']);
+    expect(metadata.files.map((file) => file.name)).toEqual(['model.json', 'weights.bin', 'reference-profile.json']);
     expect(metadata.split).toEqual({ seed: 42, validationFraction: 0.1 });
     expect(metadata.hyperparameters.arch).toBe('mlp');
     expect(typeof metadata.git.commit === 'string' || metadata.git.commit === null).toBe(true);

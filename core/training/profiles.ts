@@ -1,0 +1,108 @@
+import { ConfigError } from '../errors.js';
+import type { AugmentationArgs } from '../features/augmentation.js';
+import type { TrainingArgs } from './train-model.js';
+
+/** Names of the training profiles that `--profile` accepts. */
+export const PROFILE_NAMES = ['quick', 'full'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+/** A named set of hyperparameters with what it is for. */
+export interface TrainingProfile {
+  description: string;
+  training: TrainingArgs;
+}
+
+/**
+ * The training profiles. Both keep a wall-clock budget for their epochs, so on a busy or slow
+ * machine they train fewer batches instead of running long; the budgets leave room for data
+ * loading, validation and registration.
+ *
+ * - `quick`: `cnn-fast` with batch normalisation, 3 epochs, cosine schedule, no augmentation,
+ *   at most 4 minutes of training.
+ * - `full`: `cnn-fast` at 1.5 times the width with batch normalisation, shifts of up to 2
+ *   pixels and horizontal flips, up to 14 epochs on a cosine schedule, at most 27 minutes.
+ *
+ * NOTE: the epoch counts and budgets were chosen on a 2-core x86_64 machine on the wasm backend
+ * (see docs/benchmarks.md); on tfjs-node the budget binds later and the epoch count first.
+ */
+export const TRAINING_PROFILES: Record<ProfileName, TrainingProfile> = {
+  quick: {
+    description: 'a usable model in a few minutes on two cores',
+    training: {
+      arch: 'cnn-fast',
+      batchNorm: true,
+      epochs: 3,
+      batchSize: 64,
+      learningRate: 0.003,
+      seed: 42,
+      dropout: 0.2,
+      earlyStoppingPatience: 0,
+      schedule: { kind: 'cosine', warmupFraction: 0.03, minFactor: 0.02 },
+      maxTrainingMinutes: 4,
+    },
+  },
+  full: {
+    description: 'the best accuracy in about half an hour on two cores',
+    training: {
+      arch: 'cnn-fast',
+      width: 1.5,
+      batchNorm: true,
+      epochs: 14,
+      batchSize: 64,
+      learningRate: 0.003,
+      seed: 42,
+      dropout: 0.3,
+      earlyStoppingPatience: 0,
+      schedule: { kind: 'cosine', warmupFraction: 0.03, minFactor: 0.01 },
+      augmentation: { maxShift: 2, flipProbability: 0.5 },
+      maxTrainingMinutes: 27,
+    },
+  },
+};
+
+/**
+ * Returns a copy of the named profile's training arguments.
+ *
+ * @throws ConfigError for an unknown profile name.
+ */
+export function profileTrainingArgs(name: string): TrainingArgs {
+  const profile = TRAINING_PROFILES[name as ProfileName];
+  if (!profile) throw new ConfigError(`Unknown profile "${name}". Use one of: ${PROFILE_NAMES.join(', ')}.`);
+  return structuredClone(profile.training);
+}
+
+/**
+ * Parses an `--augment` value: `none`, or a comma-separated list of `shift=PIXELS`,
+ * `flip=PROBABILITY`, `rotate=DEGREES` and `erase=PROBABILITY`, such as `shift=2,flip=0.5`.
+ * A transform left out is off.
+ *
+ * @throws ConfigError for an unknown transform or a value that is not a number.
+ */
+export function parseAugmentationSpec(value: string): Partial<AugmentationArgs> {
+  if (value.trim() === 'none') return {};
+  const args: Partial<AugmentationArgs> = {};
+  for (const part of value.split(',')) {
+    const [name, raw] = part.split('=').map((piece) => piece.trim());
+    const number = Number(raw);
+    if (raw === undefined || raw === '' || !Number.isFinite(number)) {
+      throw new ConfigError(`Invalid --augment part "${part}": expected NAME=NUMBER, such as shift=2 or flip=0.5.`);
+    }
+    switch (name) {
+      case 'shift':
+        args.maxShift = number;
+        break;
+      case 'flip':
+        args.flipProbability = number;
+        break;
+      case 'rotate':
+        args.maxRotationDegrees = number;
+        break;
+      case 'erase':
+        args.eraseProbability = number;
+        break;
+      default:
+        throw new ConfigError(`Unknown --augment transform "${name}": use shift, flip, rotate or erase.`);
+    }
+  }
+  return args;
+}
