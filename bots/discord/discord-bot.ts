@@ -66,7 +66,8 @@ export function createDiscordBot(args: DiscordBotArgs): DiscordBot {
   client.on(Events.MessageCreate, (message) => void runSafely(logger, 'message', () => onMessage(context, message)));
   client.on(Events.MessageReactionAdd, (reaction, user) => void runSafely(logger, 'reaction add', () => onReaction(context, reaction, user, true)));
   client.on(Events.MessageReactionRemove, (reaction, user) => void runSafely(logger, 'reaction remove', () => onReaction(context, reaction, user, false)));
-  watchConnection(client, logger);
+  let stopping = false;
+  watchConnection(client, logger, () => stopping);
 
   return {
     client,
@@ -77,6 +78,7 @@ export function createDiscordBot(args: DiscordBotArgs): DiscordBot {
       logger.info({ botUserId: client.user?.id, guilds: client.guilds.cache.size }, 'Discord bot ready');
     },
     async stop() {
+      stopping = true;
       await client.destroy();
       logger.info('Discord bot stopped');
     },
@@ -192,9 +194,14 @@ async function runSafely(logger: Logger, event: string, handler: () => Promise<v
 }
 
 /** Logs gateway drops, reconnects and REST rate limits; discord.js itself reconnects and waits. */
-function watchConnection(client: Client, logger: Logger): void {
-  client.on(Events.ShardDisconnect, (event, shardId) => logger.warn({ shardId, closeCode: event.code }, 'Discord gateway closed for good'));
-  client.on(Events.ShardReconnecting, (shardId) => logger.warn({ shardId }, 'Discord gateway connection dropped: reconnecting'));
+function watchConnection(client: Client, logger: Logger, isStopping: () => boolean): void {
+  // Closing the client on purpose emits the same events; they are logged only while running.
+  client.on(Events.ShardDisconnect, (event, shardId) => {
+    if (!isStopping()) logger.warn({ shardId, closeCode: event.code }, 'Discord gateway closed for good');
+  });
+  client.on(Events.ShardReconnecting, (shardId) => {
+    if (!isStopping()) logger.warn({ shardId }, 'Discord gateway connection dropped: reconnecting');
+  });
   client.on(Events.ShardResume, (shardId, replayedEvents) => logger.info({ shardId, replayedEvents }, 'Discord gateway session resumed'));
   client.on(Events.ShardError, (error, shardId) => logger.error({ shardId, err: toSafeErrorLog(error) }, 'Discord gateway error'));
   client.on(Events.Error, (error) => logger.error({ err: toSafeErrorLog(error) }, 'Discord client error'));

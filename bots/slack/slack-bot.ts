@@ -1,4 +1,4 @@
-import { App, ExpressReceiver, LogLevel, type AllMiddlewareArgs, type webApi } from '@slack/bolt';
+import { App, ExpressReceiver, LogLevel, SocketModeReceiver, type AllMiddlewareArgs, type webApi } from '@slack/bolt';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../core/logger.js';
 import { describeAcceptedFormats } from '../../core/chat/file-check.js';
@@ -56,7 +56,10 @@ export function createSlackBot(args: SlackBotArgs): SlackBot {
   let receiver: ExpressReceiver | null = null;
   let app: App;
   if (args.config.appToken) {
-    app = new App({ ...common, appToken: args.config.appToken, socketMode: true });
+    // Building the receiver here passes SLACK_API_URL on to apps.connections.open, which Bolt's
+    // built-in Socket Mode setup would send to slack.com.
+    const socketReceiver = new SocketModeReceiver({ appToken: args.config.appToken, logger: boltLogger, logLevel: LogLevel.INFO, installerOptions: { clientOptions } });
+    app = new App({ ...common, receiver: socketReceiver });
   } else {
     receiver = new ExpressReceiver({
       signingSecret: args.config.signingSecret ?? '',

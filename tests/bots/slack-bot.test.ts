@@ -17,6 +17,7 @@ import {
 import { setUpBotTest, waitFor, type BotTestEnvironment, type SampleImage } from './bot-test-setup.js';
 
 const BOT_TOKEN = 'xoxb-0000-1111-faketoken';
+const APP_TOKEN = 'xapp-1-A000APP-2222-fakeapptoken';
 const SIGNING_SECRET = 'fake-signing-secret-8f2d1c';
 const DM_CHANNEL = 'D000ALICE';
 const CHANNEL = 'C000GENERAL';
@@ -89,7 +90,7 @@ async function askInDm(sample: SampleImage, name = 'item.png') {
 
 beforeAll(async () => {
   env = await setUpBotTest({ routers: [router.router] });
-  fake = await FakeSlack.start(BOT_TOKEN);
+  fake = await FakeSlack.start(BOT_TOKEN, APP_TOKEN);
   bot = await startBot();
 });
 
@@ -424,12 +425,43 @@ describe('Slack reactions', () => {
   });
 });
 
+describe('Slack Socket Mode', () => {
+  it('answers an event over the socket', async () => {
+    const socketBot = createSlackBot({
+      config: { botToken: BOT_TOKEN, signingSecret: null, appToken: APP_TOKEN, apiUrl: fake.apiUrl, fileOrigins: [fake.url] },
+      services: env.services,
+      logger,
+    });
+    expect(socketBot.router).toBeNull();
+    await socketBot.start();
+    try {
+      const [open] = fake.callsOf('apps.connections.open');
+      expect(open!.authorization).toBe(`Bearer ${APP_TOKEN}`);
+      await waitFor(() => (fake.socketConnections === 1 ? true : undefined), 'the socket connection');
+
+      const sample = env.samples[0]!;
+      const file = filePayload(fake.url, { name: 'socket.png' });
+      fake.addFile(file.url_private, sample.png, 'image/png');
+      const before = fake.callsOf('chat.postMessage').length;
+      const envelopeId = fake.sendEnvelope(eventCallback(directFileShareEvent({ channel: DM_CHANNEL, user: ALICE, files: [file] })));
+      const [answer] = (await fake.waitForCalls('chat.postMessage', before + 1)).slice(before);
+
+      expect(fake.acks).toContain(envelopeId);
+      expect(answer!.args.blocks[1].fields[0].text).toBe(`*Label*\n${sample.label}`);
+    } finally {
+      await socketBot.stop();
+    }
+    await waitFor(() => (fake.socketConnections === 0 ? true : undefined), 'the socket to close');
+  });
+});
+
 describe('Slack logs', () => {
   it('never contain the token or secret', () => {
     const text = logLines.join('\n');
     expect(logLines.length).toBeGreaterThan(20);
     expect(text).not.toContain(BOT_TOKEN);
     expect(text).not.toContain(SIGNING_SECRET);
+    expect(text).not.toContain(APP_TOKEN);
     expect(text).toContain('"msg":"file classified"');
   });
 });

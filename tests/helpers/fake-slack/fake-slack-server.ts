@@ -1,6 +1,8 @@
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { messageTs } from './payloads.js';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { APP_ID, messageTs } from './payloads.js';
 
 /** One Web API call or file download the bot made, as the fake received it. */
 export interface RecordedSlackCall {
@@ -29,8 +31,10 @@ interface StoredFile {
 }
 
 /**
- * A fake Slack on 127.0.0.1: the Web API methods the bot calls under `/api/`, and private file
- * downloads under `/files-pri/` that require the bot token. It records every request.
+ * A fake Slack on 127.0.0.1: the Web API methods the bot calls under `/api/`, private file
+ * downloads under `/files-pri/` that require the bot token, and a Socket Mode WebSocket at
+ * `/socket` that `apps.connections.open` hands out for the app-level token. It records every
+ * request and every Socket Mode acknowledgement.
  */
 export class FakeSlack {
   readonly botUserId = 'U0BOT';
@@ -42,14 +46,23 @@ export class FakeSlack {
   private readonly files = new Map<string, StoredFile>();
   private readonly scripted: { match: (call: RecordedSlackCall) => boolean; response: ScriptedSlackResponse }[] = [];
   private server!: http.Server;
+  private socketServer!: WebSocketServer;
+  private readonly sockets = new Set<WebSocket>();
+  /** Envelope ids the Socket Mode client acknowledged, in order. */
+  readonly acks: string[] = [];
   url = '';
 
-  constructor(private readonly botToken: string) {}
+  constructor(
+    private readonly botToken: string,
+    private readonly appToken: string | null,
+  ) {}
 
   /** Starts the fake on a free port of 127.0.0.1. */
-  static async start(botToken: string): Promise<FakeSlack> {
-    const fake = new FakeSlack(botToken);
+  static async start(botToken: string, appToken: string | null = null): Promise<FakeSlack> {
+    const fake = new FakeSlack(botToken, appToken);
     fake.server = http.createServer((request, response) => void fake.handle(request, response));
+    fake.socketServer = new WebSocketServer({ server: fake.server, path: '/socket' });
+    fake.socketServer.on('connection', (socket) => fake.onSocket(socket));
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', () => resolve()));
     fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
     return fake;
@@ -88,7 +101,22 @@ export class FakeSlack {
     }
   }
 
+  /** Number of open Socket Mode connections. */
+  get socketConnections(): number {
+    return this.sockets.size;
+  }
+
+  /** Sends an Events API payload over every Socket Mode connection and returns its envelope id. */
+  sendEnvelope(payload: Record<string, unknown>, type = 'events_api'): string {
+    const envelopeId = crypto.randomUUID();
+    const message = JSON.stringify({ envelope_id: envelopeId, payload, type, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '' });
+    for (const socket of this.sockets) socket.send(message);
+    return envelopeId;
+  }
+
   async close(): Promise<void> {
+    for (const socket of this.sockets) socket.terminate();
+    await new Promise<void>((resolve) => this.socketServer.close(() => resolve()));
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -136,7 +164,21 @@ export class FakeSlack {
     response.end(file.bytes);
   }
 
+  private onSocket(socket: WebSocket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { envelope_id?: string };
+      if (message.envelope_id) this.acks.push(message.envelope_id);
+    });
+    socket.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake-slack' }, connection_info: { app_id: APP_ID } }));
+  }
+
   private apiResponse(call: RecordedSlackCall): Record<string, unknown> {
+    if (call.method === 'apps.connections.open') {
+      if (!this.appToken || call.authorization !== `Bearer ${this.appToken}`) return { ok: false, error: 'invalid_auth' };
+      return { ok: true, url: `${this.url.replace('http', 'ws')}/socket` };
+    }
     if (call.authorization !== `Bearer ${this.botToken}`) return { ok: false, error: 'invalid_auth' };
     switch (call.method) {
       case 'auth.test':
