@@ -18,7 +18,7 @@ export interface TrainingProfile {
  * loading, validation and registration.
  *
  * - `quick`: `cnn-fast` with batch normalisation, 3 epochs, cosine schedule, no augmentation,
- *   at most 4 minutes of training.
+ *   at most 4.5 minutes of training.
  * - `full`: `cnn-fast` at 1.5 times the width with batch normalisation, shifts of up to 2
  *   pixels and horizontal flips, up to 14 epochs on a cosine schedule, at most 27 minutes.
  *
@@ -38,7 +38,7 @@ export const TRAINING_PROFILES: Record<ProfileName, TrainingProfile> = {
       dropout: 0.2,
       earlyStoppingPatience: 0,
       schedule: { kind: 'cosine', warmupFraction: 0.03, minFactor: 0.02 },
-      maxTrainingMinutes: 4,
+      maxTrainingMinutes: 4.5,
     },
   },
   full: {

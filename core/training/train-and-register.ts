@@ -4,12 +4,11 @@ import type { ChecksumTable } from '../data/fashion-mnist.js';
 import type { ImageInputArgs } from '../data/folder-dataset.js';
 import type { DatasetSpec } from '../data/load-dataset.js';
 import type { ValidationLimits } from '../data/validation/validation-limits.js';
-import { buildReferenceProfile, REFERENCE_PROFILE_FILE } from '../features/reference-profile.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 import type { ModelMetadata } from '../registry/model-metadata.js';
-import { readGitInfo } from '../registry/git-info.js';
 import type { ActiveRun } from '../tracking/track-run.js';
 import { prepareTrainingData } from './prepare-training-data.js';
+import { registerTrainedModel } from './register-trained-model.js';
 import { trainModel, type TrainingArgs, type TrainingCallbacks } from './train-model.js';
 
 /** Default hyperparameters: the quick model that `npm start` trains when the registry is empty. */
@@ -93,42 +92,16 @@ export async function trainAndRegister(args: TrainAndRegisterArgs): Promise<Mode
   const result = await trainModel(trainingData, args.training, callbacks, logger);
 
   try {
-    const profile = buildReferenceProfile(dataset.train.images, dataset.train.labels, dataset.train.count, trainingData, dataset.classNames);
-    const { validationMetrics: validationResult } = result;
-    const metadata = await args.registry.register(
-      result.model,
-      {
-        dataset: { id: dataset.id, sha256: dataset.sha256, files: dataset.files },
-        split: dataset.split,
-        preprocessing: result.preprocessing,
-        classNames: dataset.classNames,
-        dataValidation: { warnings: warnings.map(({ check, split, count, message }) => ({ check, split, count, message })) },
-        referenceProfile: REFERENCE_PROFILE_FILE,
-        stopReason: result.stopReason,
-        runId: args.run?.id,
-        architecture: args.training.arch,
-        hyperparameters: { ...args.training },
-        metrics: {
-          validation: {
-            accuracy: validationResult.accuracy,
-            macroF1: validationResult.macroF1,
-            logLoss: validationResult.logLoss,
-            count: validationResult.count,
-          },
-          bestEpoch: result.bestEpoch,
-          history: result.history.map((record) => ({ ...record })),
-        },
-        backend: args.backend,
-        trainingTimeMs: result.trainingTimeMs,
-        git: readGitInfo(),
-      },
-      [{ name: REFERENCE_PROFILE_FILE, content: `${JSON.stringify(profile, null, 1)}\n` }],
-    );
-
-    const promote = args.promote ?? 'if-none';
-    if (promote === 'always' || (promote === 'if-none' && args.registry.productionVersion() === null)) {
-      await args.registry.promote(metadata.version);
-    }
+    const metadata = await registerTrainedModel({
+      registry: args.registry,
+      trained: { ...result, training: args.training },
+      dataset,
+      warnings,
+      backend: args.backend,
+      runId: args.run?.id,
+      promote: args.promote,
+    });
+    const validationResult = result.validationMetrics;
     args.run?.update({
       modelVersion: metadata.version,
       artifacts: [`${args.registry.root}/${metadata.version}`],
