@@ -62,12 +62,12 @@ export async function startBots(args: StartBotsArgs): Promise<RunningBots> {
 
   const [discordStart, slackStart] = await Promise.allSettled([discord?.start(), slack?.start()]);
   if (discordStart.status === 'rejected') {
-    logger.error({ bot: 'discord', err: toSafeErrorLog(discordStart.reason) }, 'Discord bot failed to start: check DISCORD_TOKEN and DISCORD_API_URL');
+    logger.error({ bot: 'discord', error: toSafeErrorLog(discordStart.reason) }, 'Discord bot failed to start: check DISCORD_TOKEN and DISCORD_API_URL');
     await discord?.stop().catch(() => undefined);
     discord = null;
   }
   if (slackStart.status === 'rejected') {
-    logger.error({ bot: 'slack', err: toSafeErrorLog(slackStart.reason) }, 'Slack bot failed to start: check SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_API_URL');
+    logger.error({ bot: 'slack', error: toSafeErrorLog(slackStart.reason) }, 'Slack bot failed to start: check SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_API_URL');
     await slack?.stop().catch(() => undefined);
     slack = null;
   }

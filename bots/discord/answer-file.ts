@@ -89,7 +89,7 @@ async function seedReactions(client: Client, message: PostedMessage, logger: Log
     try {
       await sendWithRetry(() => client.rest.put(Routes.channelMessageOwnReaction(message.channelId, message.id, encodeURIComponent(emoji))), logger, context);
     } catch (error) {
-      logger.warn({ ...context, err: toSafeErrorLog(error) }, 'seeding a reaction failed');
+      logger.warn({ ...context, error: toSafeErrorLog(error) }, 'seeding a reaction failed');
     }
   }
 }

@@ -18,7 +18,7 @@ import { parseDiscordReaction } from '../../core/chat/reaction-meaning.js';
 import type { DiscordBotConfig } from '../config.js';
 import { applyReaction } from '../shared/apply-reaction.js';
 import type { BotServices } from '../shared/bot-services.js';
-import { toSafeErrorLog } from '../shared/safe-error.js';
+import { maskSecrets, toSafeErrorLog } from '../shared/safe-error.js';
 import { answerDiscordFile } from './answer-file.js';
 import { FEEDBACK_STATS_COMMAND, PREDICT_COMMAND } from './commands.js';
 import { renderFeedbackStats } from './render-answer.js';
@@ -189,7 +189,7 @@ async function runSafely(logger: Logger, event: string, handler: () => Promise<v
   try {
     await handler();
   } catch (error) {
-    logger.error({ event, err: toSafeErrorLog(error) }, 'Discord event handler failed');
+    logger.error({ event, error: toSafeErrorLog(error) }, 'Discord event handler failed');
   }
 }
 
@@ -203,13 +203,28 @@ function watchConnection(client: Client, logger: Logger, isStopping: () => boole
     if (!isStopping()) logger.warn({ shardId }, 'Discord gateway connection dropped: reconnecting');
   });
   client.on(Events.ShardResume, (shardId, replayedEvents) => logger.info({ shardId, replayedEvents }, 'Discord gateway session resumed'));
-  client.on(Events.ShardError, (error, shardId) => logger.error({ shardId, err: toSafeErrorLog(error) }, 'Discord gateway error'));
-  client.on(Events.Error, (error) => logger.error({ err: toSafeErrorLog(error) }, 'Discord client error'));
+  client.on(Events.ShardError, (error, shardId) => logger.error({ shardId, error: toSafeErrorLog(error) }, 'Discord gateway error'));
+  client.on(Events.Error, (error) => logger.error({ error: toSafeErrorLog(error) }, 'Discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ detail: message }, 'Discord client warning'));
   client.rest.on('rateLimited', (info) =>
     logger.warn(
       { method: info.method, route: info.route, retryAfterMs: info.retryAfter, global: info.global, scope: info.scope },
-      'Discord rate limit hit: waiting before retrying',
+      'Discord rate limit reached: waiting before sending',
     ),
   );
+  // discord.js retries 429 and 5xx responses itself; this logs each one with the request's ids.
+  client.rest.on('response', (request, response) => {
+    if (response.status !== 429 && response.status < 500) return;
+    logger.warn(
+      {
+        method: request.method,
+        route: request.route,
+        path: maskSecrets(request.path),
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        retries: request.retries,
+      },
+      response.status === 429 ? 'Discord rate limit hit: waiting before retrying' : 'Discord server error: retrying',
+    );
+  });
 }

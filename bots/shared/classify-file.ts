@@ -60,7 +60,7 @@ export async function classifyChatFile(args: ClassifyChatFileArgs): Promise<File
       logger.info({ ...context, code: error.code, reason: error.message }, 'file rejected');
       return reject(error.code);
     }
-    logger.error({ ...context, err: toSafeErrorLog(error) }, 'classifying a chat file failed');
+    logger.error({ ...context, error: toSafeErrorLog(error) }, 'classifying a chat file failed');
     return reject(error instanceof SnapclassError ? error.code : 'internal_error');
   }
 }

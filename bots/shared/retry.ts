@@ -41,7 +41,7 @@ export async function retryWithBackoff<T>(operation: (attempt: number) => Promis
 
       const backoff = baseDelayMs * 2 ** attempt * (0.8 + Math.random() * 0.4);
       const delayMs = Math.min(maxDelayMs, typeof verdict === 'number' ? verdict : backoff);
-      args.logger.warn({ ...args.context, err: toSafeErrorLog(error), attempt: attempt + 1, retries, delayMs: Math.round(delayMs) }, 'retrying after a platform error');
+      args.logger.warn({ ...args.context, error: toSafeErrorLog(error), attempt: attempt + 1, retries, delayMs: Math.round(delayMs) }, 'retrying after a platform error');
       await sleep(delayMs);
     }
   }

@@ -20,7 +20,8 @@ export function maskSecrets(text: string): string {
 /**
  * Turns an error into a plain object for a log line, with tokens masked in its message, URL and
  * stack. discord.js REST errors carry the request URL, whose interaction routes contain a
- * short-lived token, so bot code logs errors through this instead of pino's `err` serializer.
+ * short-lived token, so bot code logs errors through this, under the `error` key, instead of
+ * pino's `err` serializer (which would replace `type` with the class name of the plain object).
  */
 export function toSafeErrorLog(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: maskSecrets(String(error)) };

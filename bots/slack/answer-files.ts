@@ -105,7 +105,7 @@ async function seedReactions(client: webApi.WebClient, channel: string, timestam
     try {
       await client.reactions.add({ channel, timestamp, name });
     } catch (error) {
-      logger.warn({ channelId: channel, messageTs: timestamp, reaction: name, err: toSafeErrorLog(error) }, 'seeding a reaction failed');
+      logger.warn({ channelId: channel, messageTs: timestamp, reaction: name, error: toSafeErrorLog(error) }, 'seeding a reaction failed');
     }
   }
 }

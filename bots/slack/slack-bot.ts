@@ -165,7 +165,7 @@ function registerListeners(app: App, context: SlackBotArgs): void {
   });
 
   app.error(async (error) => {
-    logger.error({ err: toSafeErrorLog(error) }, 'Slack event handler failed');
+    logger.error({ error: toSafeErrorLog(error) }, 'Slack event handler failed');
   });
 }
 

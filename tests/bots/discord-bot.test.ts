@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildInviteUrl, registerDiscordCommands } from '../../bots/discord/commands.js';
 import { createDiscordBot, type DiscordBot } from '../../bots/discord/discord-bot.js';
-import { silentLogger } from '../../core/logger.js';
+import { createLogger, silentLogger } from '../../core/logger.js';
 import { FakeDiscord, type RecordedCall } from '../helpers/fake-discord/fake-discord-server.js';
 import {
   attachmentPayload,
@@ -24,13 +24,15 @@ const otherBot = userPayload({ username: 'helper-bot', bot: true });
 const THUMBS_UP = '👍';
 const THUMBS_DOWN = '👎';
 const keycap = (digit: number) => `${digit}\uFE0F\u20E3`;
+const logLines: string[] = [];
+const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
 
 function discordConfig() {
   return { token: 'fake-discord-token', applicationId: fake.applicationId, guildId: fake.guildId, apiUrl: fake.apiUrl, fileOrigins: [fake.url] };
 }
 
 async function startBot(): Promise<DiscordBot> {
-  const instance = createDiscordBot({ config: discordConfig(), services: env.services, logger: silentLogger });
+  const instance = createDiscordBot({ config: discordConfig(), services: env.services, logger });
   await instance.start();
   return instance;
 }
@@ -154,6 +156,44 @@ describe('Discord /predict', () => {
 
     expect(fake.callsMatching('GET', /list\.png$/)).toHaveLength(1);
     expect(edit!.body.content).toBe('I can\'t classify “list.png”: it is not an image I can read. Send a PNG, JPEG, WebP, GIF or TIFF image of up to 10 MB.');
+  });
+
+  it('answers an oversized file without downloading it', async () => {
+    const attachment = attachmentPayload(fake.url, { filename: 'huge.png', size: 11 * 1024 * 1024 });
+    const interaction = predictInteractionPayload({ applicationId: fake.applicationId, guildId: fake.guildId, channelId: fake.channelId, user: alice, attachment });
+
+    fake.dispatch('INTERACTION_CREATE', interaction);
+    const [edit] = await fake.waitForCalls('PATCH', new RegExp(`/webhooks/\\d+/${interaction.token}/`));
+
+    expect(edit!.body.content).toBe('“huge.png” is larger than 10 MB, so I did not read it. Send a PNG, JPEG, WebP, GIF or TIFF image of up to 10 MB.');
+    expect(fake.callsMatching('GET', /huge\.png$/)).toHaveLength(0);
+  });
+
+  it('answers a truncated PNG', async () => {
+    const broken = env.samples[0]!.png.subarray(0, 60);
+    const attachment = attachmentPayload(fake.url, { filename: 'cut.png', size: broken.length });
+    fake.addFile(attachment.url, broken, 'image/png');
+    const interaction = predictInteractionPayload({ applicationId: fake.applicationId, guildId: fake.guildId, channelId: fake.channelId, user: alice, attachment });
+
+    fake.dispatch('INTERACTION_CREATE', interaction);
+    const [edit] = await fake.waitForCalls('PATCH', new RegExp(`/webhooks/\\d+/${interaction.token}/`));
+
+    expect(edit!.body.content).toBe(
+      '“cut.png” looks like an image, but it cannot be decoded: it may be cut off or corrupt. Send a PNG, JPEG, WebP, GIF or TIFF image of up to 10 MB.',
+    );
+  });
+
+  it('leads with the out-of-domain notice', async () => {
+    const previous = env.services.minConfidence;
+    env.services.minConfidence = 1.01;
+    try {
+      const { edit, prediction } = await askPredict(env.samples[0]!);
+      const embed = edit.body.embeds[0];
+      expect(embed.title).toBe(`This does not look like a clothing item I know (best guess: ${prediction.label}, ${(prediction.confidence * 100).toFixed(1)}%)`);
+      expect(embed.color).toBe(0xf0b232);
+    } finally {
+      env.services.minConfidence = previous;
+    }
   });
 
   it('rejects attachments off the file hosts', async () => {
@@ -318,6 +358,21 @@ describe('Discord restarts and rate limits', () => {
     expect(feedbackRows(prediction.id)).toEqual([{ verdict: 'correct', label: prediction.label, source: 'discord', user_hash: env.hashUser(bob.id) }]);
   });
 
+  it('retries a 5xx from Discord', async () => {
+    const sample = env.samples[1]!;
+    const attachment = attachmentPayload(fake.url, { filename: 'outage.png', size: sample.png.length });
+    fake.addFile(attachment.url, sample.png, 'image/png');
+    const message = messagePayload({ channel_id: fake.channelId, guild_id: fake.guildId, author: bob, content: `<@${fake.bot.id}>`, mentions: [fake.bot], attachments: [attachment] });
+    const isAnswer = (call: RecordedCall) => call.method === 'POST' && call.body?.message_reference?.message_id === message.id;
+    fake.respondOnce(isAnswer, { status: 502, body: { message: 'Bad Gateway' } });
+    fake.respondOnce(isAnswer, { status: 503, body: { message: 'Service Unavailable' } });
+
+    fake.dispatch('MESSAGE_CREATE', message);
+    await waitFor(() => (fake.calls.filter(isAnswer).some((call) => call.status === 200) ? true : undefined), 'the answer after the outage');
+
+    expect(fake.calls.filter(isAnswer).map((call) => call.status)).toEqual([502, 503, 200]);
+  });
+
   it('waits out a 429 before answering', async () => {
     const sample = env.samples[0]!;
     const attachment = attachmentPayload(fake.url, { filename: 'limited.png', size: sample.png.length });
@@ -366,5 +421,15 @@ describe('Discord command registration', () => {
     expect(buildInviteUrl('123456789012345678')).toBe(
       `https://discord.com/oauth2/authorize?client_id=123456789012345678&scope=bot+applications.commands&permissions=${permissions}`,
     );
+  });
+});
+
+describe('Discord logs', () => {
+  it('never contain the tokens', () => {
+    const text = logLines.join('\n');
+    expect(logLines.length).toBeGreaterThan(20);
+    expect(text).not.toContain('fake-discord-token');
+    expect(text).not.toContain('interaction-token-');
+    expect(text).toContain('"msg":"Discord rate limit hit: waiting before retrying"');
   });
 });
