@@ -89,7 +89,8 @@ export async function predictLogisticRegression(
   const model = tf.sequential({
     layers: [tf.layers.dense({ inputShape: [imageSize], units: classCount, activation: 'softmax', kernelInitializer: tf.initializers.zeros() })],
   });
-  model.compile({ optimizer: tf.train.adam(args.learningRate ?? 0.003), loss: 'categoricalCrossentropy' });
+  const optimizer = tf.train.adam(args.learningRate ?? 0.003);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
 
   try {
     const random = createRandom(seed);
@@ -125,6 +126,7 @@ export async function predictLogisticRegression(
     }
     return probabilities;
   } finally {
+    optimizer.dispose();
     model.dispose();
   }
 }

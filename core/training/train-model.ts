@@ -195,6 +195,8 @@ export async function trainModel(
     model.setWeights(best.weights);
     best.weights.forEach((weight) => weight.dispose());
   }
+  // The optimizer's moment estimates are tensors of their own that model.dispose() leaves behind.
+  optimizer.dispose();
   const validationMetrics = await evaluateSplit(model, data.validation, preprocessing, classNames);
   const trainingTimeMs = performance.now() - started;
   log.info(
