@@ -245,6 +245,34 @@ describe('Discord mentions', () => {
     ]);
   });
 
+  it('answers a direct message image', async () => {
+    const sample = env.samples[0]!;
+    const dmChannelId = '1234567890000000001';
+    const attachment = attachmentPayload(fake.url, { filename: 'dm.png', size: sample.png.length });
+    fake.addFile(attachment.url, sample.png, 'image/png');
+    // Discord marks direct messages with channel_type 1 (DM); discord.js needs it for an uncached channel.
+    const message = messagePayload({ channel_id: dmChannelId, channel_type: 1, author: bob, content: '', attachments: [attachment] });
+
+    fake.dispatch('MESSAGE_CREATE', message);
+    const [reply] = await fake.waitForCalls('POST', new RegExp(`^/channels/${dmChannelId}/messages$`));
+    const answerId = reply!.responseBody.id as string;
+    await fake.waitForCalls('PUT', new RegExp(`^/channels/${dmChannelId}/messages/${answerId}/reactions/${THUMBS_DOWN}/@me$`));
+    expect(reply!.body.embeds[0].fields[0].value).toBe(sample.label);
+
+    // A reaction in a DM carries no member, so for a user not in the cache the bot fetches the
+    // user to check the bot flag.
+    const carol = userPayload({ username: 'carol' });
+    fake.users.set(carol.id, carol);
+    fake.dispatch('MESSAGE_REACTION_ADD', reactionAddPayload({ guildId: '', channelId: dmChannelId, messageId: answerId, user: carol, emoji: THUMBS_UP, overrides: { guild_id: undefined, member: undefined } }));
+    const [prediction] = env.rows('SELECT prediction_id FROM chat_answers WHERE message_id = ?', answerId);
+    const rows = await waitFor(() => {
+      const found = feedbackRows(prediction!.prediction_id);
+      return found.length > 0 ? found : undefined;
+    }, 'the DM reaction to be recorded');
+    expect(rows).toEqual([{ verdict: 'correct', label: sample.label, source: 'discord', user_hash: env.hashUser(carol.id) }]);
+    expect(fake.callsMatching('GET', new RegExp(`^/users/${carol.id}$`))).toHaveLength(1);
+  });
+
   it('ignores messages without a mention', async () => {
     const sample = env.samples[0]!;
     const attachment = attachmentPayload(fake.url, { filename: 'quiet.png', size: sample.png.length });
