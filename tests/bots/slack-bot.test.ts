@@ -194,6 +194,21 @@ describe('Slack images', () => {
     expect(answers.map((call) => call.args.blocks?.[0].text.text.split('\n')[1])).toEqual(formats.map((format) => `Prediction for item.${format}`));
   });
 
+  it('looks up files sent without details', async () => {
+    const sample = env.samples[1]!;
+    const file = filePayload(fake.url, { name: 'lookup.png', size: sample.png.length });
+    fake.addFile(file.url_private, sample.png, 'image/png');
+    fake.fileInfos.set(file.id, { ...file });
+    const before = fake.callsOf('chat.postMessage').length;
+
+    await postEvent(eventCallback(directFileShareEvent({ channel: DM_CHANNEL, user: ALICE, files: [{ id: file.id, file_access: 'check_file_info' } as never] })));
+    const [answer] = (await fake.waitForCalls('chat.postMessage', before + 1)).slice(before);
+
+    expect(fake.callsOf('files.info').map((call) => call.args.file)).toEqual([file.id]);
+    expect(answer!.args.text).toMatch(/ for lookup\.png$/);
+    expect(answer!.args.blocks[1].fields[0].text).toBe(`*Label*\n${sample.label}`);
+  });
+
   it('answers a PDF without downloading it', async () => {
     const file = filePayload(fake.url, { name: 'report.pdf', mimetype: 'application/pdf', filetype: 'pdf', size: 40_000 });
     const before = fake.callsOf('chat.postMessage').length;

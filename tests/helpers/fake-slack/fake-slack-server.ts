@@ -40,6 +40,8 @@ export class FakeSlack {
   readonly botUserId = 'U0BOT';
   readonly botId = 'B0BOT';
   readonly calls: RecordedSlackCall[] = [];
+  /** File objects that files.info returns, by file id. */
+  readonly fileInfos = new Map<string, Record<string, unknown>>();
   /** Users that users.info returns; unknown users are returned as humans. */
   readonly users = new Map<string, { id: string; is_bot: boolean }>();
 
@@ -187,6 +189,10 @@ export class FakeSlack {
         return { ok: true, channel: call.args.channel, ts: messageTs(), message: { type: 'message', text: call.args.text, user: this.botUserId, bot_id: this.botId } };
       case 'reactions.add':
         return { ok: true };
+      case 'files.info': {
+        const file = this.fileInfos.get(call.args.file);
+        return file ? { ok: true, file } : { ok: false, error: 'file_not_found' };
+      }
       case 'users.info': {
         const user = this.users.get(call.args.user) ?? { id: call.args.user, is_bot: false };
         return { ok: true, user: { ...user, name: user.id.toLowerCase(), deleted: false } };
