@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../core/backend/select-backend.js';
 import { parseDatasetSpec, loadDataset, type DatasetSpec } from '../core/data/load-dataset.js';
@@ -90,7 +91,8 @@ function printTables(version: string, datasetId: string, result: EvaluationResul
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+// Logs go to standard error, so standard output carries only the report.
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: pino.destination(2) });
 let database: ReturnType<typeof openDatabase> | undefined;
 try {
   const baselines = parseBaselines(options.baselines);

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { Command } from 'commander';
 import { formatTable } from '../core/evaluation/text-table.js';
 import { createLogger } from '../core/logger.js';
@@ -6,7 +7,7 @@ import { compareRuns } from '../core/tracking/compare-runs.js';
 import { openDatabase } from '../db/open-database.js';
 import { parsePositiveInteger } from './lib/cli-options.js';
 
-const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: pino.destination(2) });
 
 const program = new Command('runs')
   .description('List, show and compare the tracked train, tune and evaluate runs.')

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../core/backend/select-backend.js';
 import { parseDatasetSpec } from '../core/data/load-dataset.js';
@@ -114,7 +115,8 @@ function parseLimits(values: string[] = []): Record<string, number> {
   return limits;
 }
 
-const logger = createLogger();
+// Logs go to standard error, so standard output carries only the result (JSON with --json).
+const logger = createLogger({ destination: pino.destination(2) });
 let database: ReturnType<typeof openDatabase> | undefined;
 try {
   const training = resolveTrainingArgs();

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../core/backend/select-backend.js';
 import { parseDatasetSpec } from '../core/data/load-dataset.js';
@@ -55,7 +56,8 @@ function trialName(trial: TrialResult): string {
   return `trial-${trial.id}`;
 }
 
-const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
+// Logs go to standard error, so standard output carries only the result.
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', destination: pino.destination(2) });
 let database: ReturnType<typeof openDatabase> | undefined;
 try {
   if (options.ensemble !== undefined && options.ensemble > options.trials) {
