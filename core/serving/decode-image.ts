@@ -1,8 +1,9 @@
 import sharp from 'sharp';
 import type { PreprocessingParams } from '../features/preprocessing.js';
 import { InputError } from './errors.js';
+import { decodePngToGray } from './decode-png.js';
 import { fitToModelInput } from './fit-to-model-input.js';
-import { rgbaToGray, type GrayImage } from './gray-image.js';
+import { toGray, type GrayImage } from './gray-image.js';
 import { readImageHeader, type AcceptedFormat, type DecodeLimits, DEFAULT_DECODE_LIMITS } from './image-header.js';
 
 export { ACCEPTED_FORMATS, DEFAULT_DECODE_LIMITS, type AcceptedFormat, type DecodeLimits } from './image-header.js';
@@ -50,7 +51,7 @@ export async function decodeImage(
   }
   const header = await readImageHeader(bytes, limits);
 
-  const gray = await decodeToGray(bytes, header.format, limits);
+  const gray = (header.format === 'png' ? decodePngToGray(bytes, header.width, header.height) : null) ?? (await decodeWithSharp(bytes, header.format, limits));
 
   const fitted = await fitToModelInput(gray, { width: params.width, height: params.height });
   return {
@@ -63,18 +64,17 @@ export async function decodeImage(
   };
 }
 
-async function decodeToGray(bytes: Uint8Array, format: AcceptedFormat, limits: DecodeLimits): Promise<GrayImage> {
+async function decodeWithSharp(bytes: Uint8Array, format: AcceptedFormat, limits: DecodeLimits): Promise<GrayImage> {
   try {
     // failOn 'truncated' rejects cut-off pixel data but accepts the minor warnings that
     // phone and editor JPEGs often raise. pages 1 keeps the first frame of a GIF or TIFF.
+    // sRGB output converts CMYK, 16-bit and ICC-tagged images to 8-bit RGB, with alpha if any.
     const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'truncated', pages: 1, autoOrient: true })
       .resize({ width: WORKING_EDGE, height: WORKING_EDGE, fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
-      .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 4) throw new Error(`decoded to ${info.channels} channels instead of RGBA`);
-    return rgbaToGray(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height);
+    return toGray(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels);
   } catch (error) {
     throw new InputError(
       'undecodable_image',

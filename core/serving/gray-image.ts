@@ -7,28 +7,36 @@ export interface GrayImage {
 }
 
 /**
- * Converts interleaved RGBA pixels to gray with Rec. 601 luma weights (0.299, 0.587, 0.114),
- * in integer arithmetic so that a gray pixel (r = g = b) keeps its exact value.
+ * Converts interleaved 8-bit pixels of 1 (gray), 2 (gray, alpha), 3 (RGB) or 4 (RGBA) channels
+ * to gray. Colour uses Rec. 601 luma weights (0.299, 0.587, 0.114) in integer arithmetic, so a
+ * gray pixel (r = g = b) keeps its exact value.
  *
  * Transparency is flattened onto a background chosen to contrast with the opaque part: black
  * when the opaque pixels are light on average (alpha-weighted mean above 127), white when they
  * are dark. So a white garment cut out on a transparent background stays visible, and so does
  * a black one. An image without any transparent pixel is unchanged by this step.
+ *
+ * @throws RangeError when `data` does not hold `width * height * channels` values.
  */
-export function rgbaToGray(rgba: Uint8Array, width: number, height: number): GrayImage {
+export function toGray(data: Uint8Array, width: number, height: number, channels: number): GrayImage {
   const count = width * height;
+  if (channels < 1 || channels > 4 || data.length !== count * channels) {
+    throw new RangeError(`Expected ${count} pixels of 1 to 4 channels, received ${data.length} values for ${channels} channels.`);
+  }
+  const hasAlpha = channels === 2 || channels === 4;
   const luma = new Uint8Array(count);
   let transparent = false;
   let weightedSum = 0;
   let alphaSum = 0;
 
   for (let i = 0; i < count; i++) {
-    const r = rgba[4 * i] as number;
-    const g = rgba[4 * i + 1] as number;
-    const b = rgba[4 * i + 2] as number;
-    const alpha = rgba[4 * i + 3] as number;
-    const value = Math.floor((r * 299 + g * 587 + b * 114 + 500) / 1000);
+    const offset = i * channels;
+    const value =
+      channels <= 2
+        ? (data[offset] as number)
+        : Math.floor(((data[offset] as number) * 299 + (data[offset + 1] as number) * 587 + (data[offset + 2] as number) * 114 + 500) / 1000);
     luma[i] = value;
+    const alpha = hasAlpha ? (data[offset + channels - 1] as number) : 255;
     if (alpha < 255) transparent = true;
     weightedSum += value * alpha;
     alphaSum += alpha;
@@ -36,12 +44,12 @@ export function rgbaToGray(rgba: Uint8Array, width: number, height: number): Gra
   if (!transparent) return { data: luma, width, height };
 
   const background = alphaSum > 0 && weightedSum / alphaSum > 127 ? 0 : 255;
-  const data = new Uint8Array(count);
+  const flattened = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
-    const alpha = rgba[4 * i + 3] as number;
-    data[i] = Math.round(((luma[i] as number) * alpha + background * (255 - alpha)) / 255);
+    const alpha = data[i * channels + channels - 1] as number;
+    flattened[i] = Math.round(((luma[i] as number) * alpha + background * (255 - alpha)) / 255);
   }
-  return { data, width, height };
+  return { data: flattened, width, height };
 }
 
 /** The median of the pixels on the outermost rows and columns: the background level. */

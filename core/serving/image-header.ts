@@ -58,20 +58,7 @@ export async function readImageHeader(bytes: Uint8Array, limits: DecodeLimits): 
   }
 
   const format = await sniffFormat(bytes);
-  let width: number;
-  let height: number;
-  try {
-    // The header is read without sharp's own pixel limit, so the check below can name the size.
-    const metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
-    width = metadata.width;
-    height = metadata.pageHeight ?? metadata.height;
-  } catch (error) {
-    throw new InputError(
-      'undecodable_image',
-      `The ${format.toUpperCase()} header cannot be read (${(error as Error).message}). Check that the file is complete and not corrupt.`,
-      { cause: error },
-    );
-  }
+  const { width, height } = format === 'png' ? readPngSize(bytes) : await readSizeWithSharp(bytes, format);
 
   if (width * height > limits.maxPixels) {
     throw new InputError(
@@ -80,6 +67,30 @@ export async function readImageHeader(bytes: Uint8Array, limits: DecodeLimits): 
     );
   }
   return { format, width, height };
+}
+
+/** Reads width and height from the IHDR chunk, which the PNG specification puts first, at byte 8. */
+function readPngSize(bytes: Uint8Array): { width: number; height: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = String.fromCharCode(...bytes.subarray(12, 16));
+  if (bytes.length < 24 || type !== 'IHDR') {
+    throw new InputError('undecodable_image', 'The PNG header cannot be read: its first chunk is not IHDR. Check that the file is complete and not corrupt.');
+  }
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+async function readSizeWithSharp(bytes: Uint8Array, format: AcceptedFormat): Promise<{ width: number; height: number }> {
+  try {
+    // The header is read without sharp's own pixel limit, so the caller's check can name the size.
+    const metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+    return { width: metadata.width, height: metadata.pageHeight ?? metadata.height };
+  } catch (error) {
+    throw new InputError(
+      'undecodable_image',
+      `The ${format.toUpperCase()} header cannot be read (${(error as Error).message}). Check that the file is complete and not corrupt.`,
+      { cause: error },
+    );
+  }
 }
 
 async function sniffFormat(bytes: Uint8Array): Promise<AcceptedFormat> {

@@ -4,6 +4,8 @@ import { loadFashionMnist } from '../../../core/data/fashion-mnist.js';
 import type { ImageSet } from '../../../core/data/image-set.js';
 import type { PreprocessingParams } from '../../../core/features/preprocessing.js';
 import { decodeImage } from '../../../core/serving/decode-image.js';
+import { decodePngToGray } from '../../../core/serving/decode-png.js';
+import { toGray } from '../../../core/serving/gray-image.js';
 import { readImageFixtures } from '../../fixtures/images/read-fixtures.js';
 import { MINI_FASHION_MNIST_DIR } from '../../helpers/tiny-model.js';
 
@@ -179,5 +181,43 @@ describe('decodeImage rejections', () => {
     const bytes = fixtures.get('animated.gif')!.bytes;
     await expect(decodeImage(bytes, params, { maxBytes: 1e6, maxPixels: 28 * 28 })).resolves.toMatchObject({ format: 'gif' });
     await expect(decodeImage(bytes, params, { maxBytes: 1e6, maxPixels: 28 * 28 - 1 })).rejects.toMatchObject({ code: 'too_many_pixels' });
+  });
+});
+
+describe('decodePngToGray', () => {
+  const pngFixtures = [...fixtures.values()].filter((entry) => entry.contentType === 'image/png' && entry.sourceIndex !== null);
+
+  for (const entry of pngFixtures) {
+    it(`matches sharp on ${entry.file}`, async () => {
+      const { data, info } = await sharp(entry.bytes).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      const expected = toGray(new Uint8Array(data), info.width, info.height, info.channels);
+
+      const fast = decodePngToGray(entry.bytes, info.width, info.height);
+
+      expect(fast).not.toBeNull();
+      expect(fast!.width).toBe(expected.width);
+      expect(Buffer.from(fast!.data).equals(Buffer.from(expected.data))).toBe(true);
+    });
+  }
+
+  it('reduces 16-bit levels as libvips does', async () => {
+    const ramp = new Uint16Array(256 * 256).map((_, i) => i);
+    const png = await sharp(ramp, { raw: { width: 256, height: 256, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+    const { data, info } = await sharp(png).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const viaSharp = toGray(new Uint8Array(data), 256, 256, info.channels);
+
+    const fast = decodePngToGray(png, 256, 256)!;
+
+    expect(Buffer.from(fast.data).equals(Buffer.from(viaSharp.data))).toBe(true);
+    expect(fast.data[0x1234]).toBe(0x12);
+  });
+
+  it('leaves large and ICC-tagged PNGs to sharp', async () => {
+    const large = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#808080' } }).png().toBuffer();
+    const tagged = await sharp(fixtures.get('rgb.png')!.bytes).withIccProfile('p3').png().toBuffer();
+
+    expect(decodePngToGray(large, 300, 300)).toBeNull();
+    expect(decodePngToGray(tagged, 28, 28)).toBeNull();
+    expect((await decodeImage(tagged, params)).pixels).toHaveLength(784);
   });
 });
