@@ -177,6 +177,44 @@ describe('GET /v1/predictions/:id and feedback', () => {
     ]);
   });
 
+  it('lists replaced feedback on GET', async () => {
+    const { json: created } = await postImage(await pngOf(7), 'image/png');
+    const url = `${service.url}/v1/predictions/${created.id}`;
+    const send = (body: object) => fetch(`${url}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const other = classNames.find((name) => name !== created.label)!;
+
+    expect((await send({ verdict: 'correct', userId: 'dave', source: 'web' })).status).toBe(200);
+    const replaced = await send({ verdict: 'incorrect', label: other, userId: 'dave', source: 'web' });
+    expect(replaced.status).toBe(200);
+    expect(await replaced.json()).toMatchObject({ predictionId: created.id, verdict: 'incorrect', label: other, source: 'web' });
+
+    const body = await (await fetch(url)).json();
+    expect(body.feedback).toHaveLength(1);
+    expect(body.feedback[0]).toMatchObject({ verdict: 'incorrect', label: other, source: 'web' });
+    expect(body.inputSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('rejects contradicting or anonymous feedback with 400', async () => {
+    const { json: created } = await postImage(await pngOf(8), 'image/png');
+    const send = (body: object) =>
+      fetch(`${service.url}/v1/predictions/${created.id}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const other = classNames.find((name) => name !== created.label)!;
+
+    const contradicting = await send({ verdict: 'correct', label: other, userId: 'eve' });
+    expect(contradicting.status).toBe(400);
+    expect((await contradicting.json()).error.code).toBe('invalid_request');
+    const anonymous = await send({ verdict: 'correct' });
+    expect(anonymous.status).toBe(400);
+    expect((await anonymous.json()).error.message).toMatch(/^Invalid feedback: userId: /);
+    const badVerdict = await send({ verdict: 'maybe', userId: 'eve' });
+    expect(badVerdict.status).toBe(400);
+
+    const db = new Database(dbFile, { readonly: true });
+    const stored = db.prepare('SELECT COUNT(*) AS n FROM feedback WHERE prediction_id = ?').get(created.id);
+    db.close();
+    expect(stored).toEqual({ n: 0 });
+  });
+
   it('rejects an unknown label with 422 and an unknown prediction with 404', async () => {
     const { json: created } = await postImage(await pngOf(6), 'image/png');
     const unknownLabel = await fetch(`${service.url}/v1/predictions/${created.id}/feedback`, {
