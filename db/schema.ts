@@ -95,8 +95,8 @@ export type ChatAnswerRow = typeof chatAnswers.$inferSelect;
 
 /**
  * One train, tune or evaluate run. A run is inserted as `running` when it starts and set to
- * `succeeded` or `failed` when it ends; a `running` row whose process has died is marked
- * `failed` by the next command that opens the run store. JSON columns hold objects as text.
+ * `succeeded` or `failed` when it ends. A `running` row whose process has died is marked
+ * `failed` by the next command that opens the run store. JSON columns store objects as text.
  */
 export const runs = sqliteTable(
   'runs',

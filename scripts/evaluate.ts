@@ -46,7 +46,7 @@ function parseBaselines(value: string): BaselineName[] {
   });
 }
 
-/** The data set the model was trained on, as recorded in its metadata. */
+/** Returns the data set that the model was trained on, as recorded in its metadata. */
 function datasetOfModel(metadata: ModelMetadata): DatasetSpec {
   if (metadata.dataset.id === 'fashion-mnist') return { kind: 'fashion-mnist' };
   if (metadata.dataset.id.startsWith('folder:')) return { kind: 'folder', root: metadata.dataset.id.slice('folder:'.length) };

@@ -27,7 +27,11 @@ function withStore<T>(use: (store: RunStore) => T): T {
 }
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
-const formatNumber = (value: unknown) => (typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(4)) : value === null || value === undefined ? '-' : String(value));
+function formatNumber(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (typeof value !== 'number') return String(value);
+  return Number.isInteger(value) ? String(value) : value.toFixed(4);
+}
 const duration = (run: RunRecord) =>
   run.endedAt ? `${((Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000).toFixed(0)} s` : 'running';
 

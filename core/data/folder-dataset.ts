@@ -8,7 +8,7 @@ import { DataError } from './errors.js';
 /** File extensions (lowercase) that a folder data set reads; other files are skipped. */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'] as const;
 
-/** How an image of another size is brought to the input size (sharp's `fit`). */
+/** Resize mode (sharp's `fit`) for an image whose size differs from the input size. */
 export type ResizeFit = 'contain' | 'fill' | 'cover';
 
 /** Size and colour of the model input that a folder's images are decoded to. */

@@ -7,7 +7,7 @@ import { decodeFolderImages, listFolderDataset, type ImageInputArgs } from './fo
 import { loadOrCreateFolderSplit } from './folder-split.js';
 import { gatherImages, stratifiedSplit } from './split.js';
 
-/** Which data set to load: the official Fashion-MNIST files, or a folder of class folders. */
+/** Data set to load: the official Fashion-MNIST files, or a folder of class folders. */
 export type DatasetSpec = { kind: 'fashion-mnist'; dir?: string } | { kind: 'folder'; root: string };
 
 /**
@@ -50,7 +50,7 @@ export interface LoadedDataset {
   test: DatasetSplit;
   /** Files of a folder data set that could not be decoded. */
   unreadable: { path: string; reason: string }[];
-  /** How the splits were made; `file` is the saved split of a folder data set. */
+  /** Split parameters; `file` is the saved split of a folder data set. */
   split: { seed: number; validationFraction: number; testFraction?: number; file?: string };
 }
 

@@ -22,10 +22,10 @@ export interface BaselineResult {
 
 /**
  * Fits a nearest-centroid classifier on raw pixels scaled to [0, 1] and returns the class
- * probabilities for `evaluated`. Probabilities come from an isotropic Gaussian per class with
- * the centroid as mean and one variance shared by all classes and pixels (the mean squared
- * distance of a training image to its centroid, per pixel), so the most probable class is the
- * nearest centroid. A class without training images is never predicted.
+ * probabilities for `evaluated`. Each class is an isotropic Gaussian with the centroid as its
+ * mean. One variance is shared by all classes and pixels: the mean squared distance of a training
+ * image to its centroid, per pixel. So the most probable class is the nearest centroid. A class
+ * without training images is never predicted.
  */
 export function predictNearestCentroid(train: BaselineData, evaluated: BaselineData, imageSize: number, classCount: number): Float32Array {
   const centroids = new Float64Array(classCount * imageSize);

@@ -5,7 +5,7 @@ export const DEFAULT_CALIBRATION_BINS = 15;
 
 /** One confidence bin: how confident the predictions in it were and how often they were right. */
 export interface CalibrationBin {
-  /** Lower and upper confidence bound; a bin holds confidences in (lower, upper], the first also 0. */
+  /** Lower confidence bound; a bin contains confidences in (lower, upper], and the first bin also 0. */
   lower: number;
   upper: number;
   count: number;

@@ -42,9 +42,9 @@ export interface EvaluationResult {
 
 /**
  * Scores a model on a labelled split: accuracy, macro-F1, per-class precision, recall and F1,
- * the confusion matrix, log loss and expected calibration error (15 bins); then times
- * single-image predictions (preprocessing included) for mean and p99 latency; then fits and
- * scores the requested baselines on the same split, so every figure has a reference.
+ * the confusion matrix, log loss and expected calibration error (15 bins). Then it times
+ * single-image predictions, preprocessing included, for mean and p99 latency. Last it fits the
+ * requested baselines on `train` and scores them on the same split, so every figure has a reference.
  */
 export async function evaluateModel(args: EvaluateModelArgs): Promise<EvaluationResult> {
   const logger = (args.logger ?? silentLogger).child({ component: 'evaluation' });

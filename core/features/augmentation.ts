@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { RandomSource } from '../random.js';
 
 /**
- * Which random transforms {@link augmentBatch} applies to training images, each switched on
- * by its own field. Every transform moves or hides pixels and never touches the labels.
+ * Random transforms that {@link augmentBatch} applies to training images, each switched on by
+ * its own field. Every transform moves or hides pixels and never touches the labels.
  */
 export const augmentationSchema = z.object({
   /** Largest shift in pixels along each axis; the uncovered border is filled with `fill`. 0 turns it off. */

@@ -146,9 +146,9 @@ export class ModelRegistry {
   }
 
   /**
-   * Makes `version` the production model after checking that its metadata is valid, its
+   * Makes `version` the production model after four checks: its metadata is valid, its
    * validation metrics are present and in range, every listed file exists and matches its
-   * SHA-256, and the model builds; the previous production model becomes archived.
+   * SHA-256, and the model builds. The previous production model becomes archived.
    *
    * @throws ModelNotFoundError when the version does not exist.
    * @throws RegistryError `model_metadata_invalid` for unreadable metadata, `model_files_invalid`

@@ -13,11 +13,11 @@ export interface PromotionFault {
 }
 
 /**
- * Lists what keeps a version from serving: validation metrics that are missing, not finite or
- * out of range (accuracy and macro-F1 in [0, 1], log loss of 0 or more, a positive image
- * count), a required model file that the metadata does not list, and each listed file that is
- * missing, unreadable or different from its recorded SHA-256. Returns an empty list for a
- * sound version. Building the model is left to the caller.
+ * Lists the faults that keep a version from serving. Metrics faults: validation metrics that are
+ * missing, not finite or out of range (accuracy and macro-F1 in [0, 1], log loss of 0 or more, a
+ * positive image count). Files faults: a required model file that the metadata does not list,
+ * and each listed file that is missing, unreadable or different from its recorded SHA-256.
+ * Returns an empty list for a sound version. Building the model is left to the caller.
  */
 export function findPromotionFaults(dir: string, metadata: ModelMetadata): PromotionFault[] {
   const faults: PromotionFault[] = [];

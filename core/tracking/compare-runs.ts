@@ -11,8 +11,8 @@ export interface ComparisonRow {
 /**
  * Lines up two runs field by field: kind, status, code version, data set, backend, model,
  * every parameter (nested objects flattened to dotted names) and every final metric, plus
- * the epoch count. Rows that differ come first, so a reviewer sees what changed and what it
- * did; each group keeps the order of the fields.
+ * the epoch count. Rows that differ come first, so the top of the table shows what changed and
+ * what it did. Each group keeps the order of the fields.
  */
 export function compareRuns(first: RunDetail, second: RunDetail): ComparisonRow[] {
   const fields = (run: RunDetail): Record<string, unknown> => ({

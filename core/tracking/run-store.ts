@@ -10,7 +10,7 @@ export type RunKind = RunRow['kind'];
 /** Statuses of a tracked run. */
 export type RunStatus = RunRow['status'];
 
-/** What a run records when it starts. */
+/** Fields of a run known when it starts. */
 export interface StartRunArgs {
   kind: RunKind;
   command: string;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * How the learning rate changes over training. `constant` keeps the base rate. `cosine`
+ * Learning-rate schedule over training. `constant` keeps the base rate. `cosine`
  * rises linearly from 0 over the warm-up share of training, then falls along half a cosine
  * to `minFactor` times the base rate. `step` multiplies the base rate by `stepFactor` after
  * every `stepEvery` share of training.

@@ -13,8 +13,8 @@ export interface TrainingProfile {
 }
 
 /**
- * The training profiles. Both keep a wall-clock budget for their epochs, so on a busy or slow
- * machine they train fewer batches instead of running long; the budgets leave room for data
+ * The training profiles. Both have a wall-clock budget for their epochs, so on a busy or slow
+ * machine they train fewer batches instead of running long. The budgets leave room for data
  * loading, validation and registration.
  *
  * - `quick`: `cnn-fast` with batch normalisation, 3 epochs, cosine schedule, no augmentation,

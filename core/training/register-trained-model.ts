@@ -37,7 +37,7 @@ export interface RegisterTrainedModelArgs {
 
 /**
  * Registers a trained model with its metadata and the reference profile of its training
- * images (`reference-profile.json`), then promotes it as `promote` says. Does not dispose the
+ * images (`reference-profile.json`), then promotes it according to `promote`. Does not dispose the
  * model. Returns the registered metadata.
  *
  * @throws RegistryError when writing fails or the promotion checks fail.

@@ -73,15 +73,15 @@ export interface EpochRecord {
   durationMs: number;
 }
 
-/** Why the epoch loop ended. */
+/** Reason the epoch loop ended. */
 export type StopReason = 'completed' | 'early_stopping' | 'time_budget';
 
-/** What {@link trainModel} returns. The caller owns and disposes `model`. */
+/** Result of {@link trainModel}. The caller owns and disposes `model`. */
 export interface TrainingResult {
   model: tf.LayersModel;
   preprocessing: PreprocessingParams;
   history: EpochRecord[];
-  /** The epoch whose weights the returned model holds (lowest validation loss). */
+  /** The epoch whose weights the returned model has (lowest validation loss). */
   bestEpoch: number;
   validationMetrics: ClassificationMetrics;
   trainingTimeMs: number;

@@ -10,11 +10,11 @@ export interface SplitToValidate {
   images: Uint8Array;
   labels: Uint8Array;
   count: number;
-  /** Where each image came from (file paths); positions such as `train[12]` are used when absent. */
+  /** Source file path of each image; reports name images by position, such as `train[12]`, when absent. */
   sources?: string[];
 }
 
-/** A data set as the validation step sees it. */
+/** The input of the validation step: image shape, class names and the splits. */
 export interface DatasetToValidate {
   height: number;
   width: number;
@@ -72,7 +72,8 @@ const MAX_EXAMPLES = 10;
  * balance, unreadable files, constant (blank) images, exact duplicates inside each split and
  * across splits (leakage), and identical images with different labels. Duplicates are found by
  * the SHA-1 of each image's pixels. Faults above `limits` are errors, the rest warnings; the
- * caller decides whether to stop (see {@link assertValidDataset}). Never throws on bad data.
+ * caller decides whether to stop (see {@link assertValidDataset}). Bad data ends up in the report,
+ * not in an exception; a malformed split is reported under `shape` and skipped by the other checks.
  */
 export function validateDataset(dataset: DatasetToValidate, limits: ValidationLimits = DEFAULT_VALIDATION_LIMITS): ValidationReport {
   const issues: ValidationIssue[] = [];

@@ -13,15 +13,15 @@ export const validationLimitsSchema = z.object({
   /** Share of images that repeat an earlier image of the same split, by content hash. */
   maxDuplicateFraction: z.number().min(0).max(1).default(0.05),
   /**
-   * Share of a validation or test split whose images also occur in another split (leakage),
-   * by content hash. Fashion-MNIST itself holds a few such pairs, well under the default.
+   * Share of a validation or test split whose images also occur in an earlier split (leakage),
+   * by content hash. Fashion-MNIST as published has no such pair.
    */
   maxLeakageFraction: z.number().min(0).max(1).default(0.005),
   /** Number of images that occur with two different labels. */
   maxConflictingLabels: z.number().int().min(0).default(10),
   /** Largest ratio between the biggest and the smallest class of the training split. */
   maxClassImbalance: z.number().min(1).default(10),
-  /** Fewest training images per class. */
+  /** Minimum number of training images per class. */
   minImagesPerClass: z.number().int().min(1).default(1),
 });
 

@@ -19,8 +19,14 @@ export function drawShape(shape: (typeof SHAPE_CLASSES)[number], random: () => n
       const dx = x - centreX;
       const dy = y - centreY;
       const distance = Math.sqrt(dx * dx + dy * dy);
-      const inside =
-        shape === 'bar' ? Math.abs(dy) <= 2 && Math.abs(dx) <= 9 : shape === 'ring' ? distance >= 4 && distance <= 7 : Math.abs(dx) <= 5 && Math.abs(dy) <= 5;
+      let inside: boolean;
+      if (shape === 'bar') {
+        inside = Math.abs(dy) <= 2 && Math.abs(dx) <= 9;
+      } else if (shape === 'ring') {
+        inside = distance >= 4 && distance <= 7;
+      } else {
+        inside = Math.abs(dx) <= 5 && Math.abs(dy) <= 5;
+      }
       pixels[y * size + x] = inside ? level : Math.floor(random() * 20);
     }
   }

@@ -18,7 +18,7 @@ function drawShapes(perClass: number, seed: number): { images: Uint8Array; label
   return { images, labels, count };
 }
 
-/** A 4x4 image whose pixel (x, y) is 10 * y + x + 1, so every position is distinct. */
+/** Builds a 4x4 image whose pixel (x, y) is 10 * y + x + 1, so every position is distinct. */
 function gradient4x4(): Uint8Array {
   return Uint8Array.from({ length: 16 }, (_, i) => 10 * Math.floor(i / 4) + (i % 4) + 1);
 }
@@ -28,7 +28,7 @@ const SMALL = { height: 4, width: 4, channels: 1 };
 /**
  * Names the shape in a 28x28 image from the bounding box of its bright pixels: a box more
  * than twice as wide as tall is a bar, a dark box centre is a ring, anything else a square.
- * Shifts, flips and small rotations do not change that answer, so it checks labels.
+ * Shifts, flips and small rotations do not change the result, so it checks labels.
  */
 function recogniseShape(image: Uint8Array): string {
   let [top, bottom, left, right] = [28, -1, 28, -1];

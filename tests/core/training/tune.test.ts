@@ -96,6 +96,8 @@ describe('buildEnsemble', () => {
 
     expect(tf.max(tf.abs(tf.sub(received, expected))).dataSync()[0]).toBeLessThan(1e-6);
     await expect(buildEnsemble(members.slice(0, 1))).rejects.toMatchObject({ code: 'invalid_ensemble' });
-    tf.dispose([input, expected, received, ensemble, ...members]);
+    tf.dispose([input, expected, received]);
+    ensemble.dispose();
+    members.forEach((member) => member.dispose());
   });
 });
