@@ -30,7 +30,7 @@ export interface Corruption {
   name: CorruptionName;
   /** Human-readable name for the report. */
   label: string;
-  /** What the parameter means, with its unit. */
+  /** Meaning and unit of the parameter. */
   parameter: string;
   /** The parameter at severities 1 to 5, mildest first. */
   severities: readonly [number, number, number, number, number];

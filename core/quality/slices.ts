@@ -6,7 +6,7 @@ import { holmAdjust, twoProportionZTest, wilsonInterval, type ProportionInterval
 /** Fashion-MNIST classes that models mix up most: upper-body garments of similar outline. */
 export const CONFUSABLE_CLASSES = ['T-shirt/top', 'Shirt', 'Pullover', 'Coat'] as const;
 
-/** How the slices were cut: by true class, by a quantile of an image statistic, or a class group. */
+/** Criterion of a slice: the true class, a quantile of an image statistic, or a class group. */
 export type SliceKind = 'class' | 'brightness' | 'contrast' | 'inkCoverage' | 'confusable';
 
 /** Accuracy over one subset of the evaluated images. */
@@ -140,7 +140,7 @@ export function evaluateSlices(args: EvaluateSlicesArgs): SliceReport {
 
 /**
  * Cuts `values` into `quantileCount` slices at the type-7 (numpy default) quantiles. A slice
- * holds the values in (previous edge, edge], the first one also its lower edge, so equal values
+ * contains the values in (previous edge, edge], the first one also its lower edge, so equal values
  * always share a slice and slices can differ in size when values repeat.
  */
 export function quantileSlices(
@@ -191,6 +191,7 @@ function indicesWhere(count: number, predicate: (i: number) => boolean): number[
 }
 
 function ordinal(n: number): string {
-  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
-  return `${n}${suffix}`;
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffixes: Record<number, string> = { 1: 'st', 2: 'nd', 3: 'rd' };
+  return `${n}${teen ? 'th' : (suffixes[n % 10] ?? 'th')}`;
 }

@@ -58,14 +58,14 @@ describe('temperatureNegativeLogLikelihood', () => {
 
 describe('fitTemperature', () => {
   it('finds the analytic optimum', () => {
-    // With one margin m and a share q of right answers, the likelihood peaks where
+    // With one margin m and a share q of correct labels, the likelihood peaks where
     // sigmoid(m / T) = q, so T = 4 / ln(0.8 / 0.2) = 2.88539.
     const { logits, labels } = marginExamples(10, 8);
     expect(fitTemperature(logits, labels, 2)).toBeCloseTo(4 / Math.log(4), 3);
   });
 
   it('stops at the range edge', () => {
-    // Every answer right: sharper is always better, so the search runs to the minimum.
+    // Every prediction correct: sharper is always better, so the search runs to the minimum.
     const { logits, labels } = marginExamples(4, 4);
     expect(fitTemperature(logits, labels, 2, { minimum: 0.5 })).toBeCloseTo(0.5, 3);
   });
@@ -78,7 +78,7 @@ describe('fitTemperature', () => {
 describe('evaluateTemperatureScaling', () => {
   it('fits on validation and reports test', () => {
     const validation = marginExamples(10, 8);
-    // On this test split half the answers are wrong; fitting on it would give a huge temperature.
+    // Half the test predictions are wrong, so fitting on the test split would give a huge temperature.
     const test = marginExamples(10, 5);
     const result = evaluateTemperatureScaling(validation, test, 2);
 
