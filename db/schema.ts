@@ -151,3 +151,39 @@ export const runEpochs = sqliteTable(
 
 export type RunRow = typeof runs.$inferSelect;
 export type RunEpochRow = typeof runEpochs.$inferSelect;
+
+/**
+ * One closed window of monitored traffic and its summary, written once when the window closes.
+ * The last prediction's `created_at` and id are where the next window starts reading, so a
+ * restarted service continues after the last stored window.
+ */
+export const monitoringWindows = sqliteTable(
+  'monitoring_windows',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    modelVersion: text('model_version').notNull(),
+    startedAt: text('started_at').notNull(),
+    endedAt: text('ended_at').notNull(),
+    closedBy: text('closed_by', { enum: ['count', 'time'] }).notNull(),
+    predictionCount: integer('prediction_count').notNull(),
+    lastPredictionCreatedAt: text('last_prediction_created_at').notNull(),
+    lastPredictionId: text('last_prediction_id').notNull(),
+    /** Feedback stored or updated up to this time was counted in this window or an earlier one. */
+    feedbackUntil: text('feedback_until').notNull(),
+    state: text('state', { enum: ['ok', 'warning', 'drift'] }).notNull(),
+    driftDetected: integer('drift_detected', { mode: 'boolean' }).notNull(),
+    /** JSON of the window summary: traffic, latency, class mix, performance and every drift test. */
+    summary: text('summary').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (table) => [index('monitoring_windows_ended_at').on(table.endedAt), index('monitoring_windows_model_version').on(table.modelVersion)],
+);
+
+/** The monitoring baseline of a model version (JSON), built once from its validation data. */
+export const monitoringBaselines = sqliteTable('monitoring_baselines', {
+  modelVersion: text('model_version').primaryKey(),
+  createdAt: text('created_at').notNull(),
+  baseline: text('baseline').notNull(),
+});
+
+export type MonitoringWindowRow = typeof monitoringWindows.$inferSelect;
