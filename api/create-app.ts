@@ -32,7 +32,7 @@ export interface AppArgs {
   database: DatabaseHandle;
   /** Largest accepted upload, in bytes. */
   maxUploadBytes: number;
-  /** Time after which a request is answered with 504, in milliseconds. */
+  /** Time after which a request gets a 504 response, in milliseconds. */
   requestTimeoutMs: number;
   /** Metrics served on `GET /metrics`; a new set when omitted. */
   metrics?: ServingMetrics;

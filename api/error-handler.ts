@@ -12,10 +12,9 @@ const CODE_BY_PARSER_STATUS: Record<number, string> = {
 };
 
 /**
- * Answers every error as JSON `{error: {code, message}}`. Known errors keep their message;
- * anything else is logged with its stack and answered with a generic 500, so internals never
- * reach the client. An error raised after the response was sent (a request that timed out)
- * is only logged.
+ * Sends every error as JSON `{error: {code, message}}`. Known errors keep their message.
+ * Anything else is logged with its stack and gets a generic 500, so internals never reach the
+ * client. An error raised after the response was sent (a request that timed out) is only logged.
  */
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, request, response, _next) => {

@@ -39,7 +39,7 @@ export interface ServiceConfig {
   maxUploadBytes: number;
   /** Largest accepted width * height of an image, checked before decoding. */
   maxImagePixels: number;
-  /** Time after which a request is answered with 504, in milliseconds. */
+  /** Time after which a request gets a 504 response, in milliseconds. */
   requestTimeoutMs: number;
   /** Time that a stopping service waits for requests in flight before it drops their connections, in milliseconds. */
   shutdownTimeoutMs: number;

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { ServingMetrics } from '../../core/serving/serving-metrics.js';
 
 /**
- * Observes every answered request in `snapclass_http_request_duration_seconds`, labelled with
+ * Observes every completed response in `snapclass_http_request_duration_seconds`, labelled with
  * the route pattern (such as `/v1/predictions/:id`) rather than the path, so ids do not create
  * a series each. Requests that match no route are labelled `unmatched`.
  */

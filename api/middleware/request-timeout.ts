@@ -2,7 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import { SnapclassError } from '../../core/errors.js';
 
 /**
- * Answers 504 `request_timeout` when a request has not been answered within `limitMs`, and
+ * Sends 504 `request_timeout` when a request has no response within `limitMs`, and
  * aborts the signal that {@link requestSignal} returns, so a prediction still waiting for its
  * batch is dropped instead of stored.
  */
@@ -25,7 +25,7 @@ export function requestTimeout(limitMs: number): RequestHandler {
   };
 }
 
-/** The signal that aborts when the request times out. */
+/** Returns the signal that aborts when the request times out. */
 export function requestSignal(response: Response): AbortSignal | undefined {
   return (response.locals.abortController as AbortController | undefined)?.signal;
 }

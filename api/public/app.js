@@ -134,7 +134,7 @@ async function callApi(path, options = {}) {
   }
   const body = await response.json().catch(() => null);
   if (!response.ok) {
-    const message = body?.error?.message ?? `The service answered with HTTP ${response.status}.`;
+    const message = body?.error?.message ?? `The service responded with HTTP ${response.status}.`;
     throw new Error(`${message} (HTTP ${response.status}${body?.error?.code ? `, ${body.error.code}` : ''})`);
   }
   return body;
@@ -145,7 +145,7 @@ function showError(message) {
   elements['error'].hidden = message === null;
 }
 
-/** A random id kept in this browser, so that a repeated verdict replaces the earlier one. */
+/** Returns a random id kept in this browser, so that a repeated verdict replaces the earlier one. */
 function loadUserId() {
   const key = 'snapclass-user-id';
   let id = localStorage.getItem(key);

@@ -9,8 +9,8 @@ import { readImageHeader, type AcceptedFormat, type DecodeLimits, DEFAULT_DECODE
 export { ACCEPTED_FORMATS, DEFAULT_DECODE_LIMITS, type AcceptedFormat, type DecodeLimits } from './image-header.js';
 
 /**
- * Longest edge, in pixels, that a large image is reduced to while it is decoded. Cropping and
- * the final resize to 28x28 need no more detail, and it bounds the memory of one request.
+ * Maximum edge length, in pixels, of an image while it is decoded; larger images are reduced.
+ * Cropping and the final resize to 28x28 need no more detail, and it bounds a request's memory.
  */
 const WORKING_EDGE = 1024;
 

@@ -7,7 +7,7 @@ import { SnapclassError } from '../errors.js';
  */
 export class InputError extends SnapclassError {}
 
-/** No model is loaded yet, so predictions cannot be served. The API answers 503. */
+/** No model is loaded yet, so predictions cannot be served. The API responds with 503. */
 export class ModelNotReadyError extends SnapclassError {
   constructor() {
     super('model_not_ready', 'No model is loaded yet. Retry in a few seconds, or check /readyz.');
@@ -16,7 +16,7 @@ export class ModelNotReadyError extends SnapclassError {
 
 /**
  * The caller aborted a prediction (the API does so when a request times out) before its row was
- * stored, so no row exists for it. The API answers 504.
+ * stored, so no row exists for it. The API responds with 504.
  */
 export class PredictionAbortedError extends SnapclassError {
   constructor(reason?: unknown) {

@@ -23,10 +23,11 @@ const OBJECT_LEVEL_FRACTION = 0.2;
  *    Fashion-MNIST items are light on a dark background.
  * 2. An image that already has the model's size is taken as it is: it is not cropped, shifted
  *    or resampled, so a Fashion-MNIST image in a lossless format keeps its exact pixels.
- * 3. Any other size: map the background level to 0, crop to the bounding box of the object,
- *    pad it with black to the model's aspect ratio (a square for 28x28), centred, and resize it
- *    to the model's size with a Lanczos filter. This follows how Fashion-MNIST was made from
- *    product photos: trim, fit the longest edge, centre. A near-blank image is not cropped.
+ * 3. Any other size: map the background level to 0 and crop to the bounding box of the object.
+ *    Then pad it with black, centred, to the model's aspect ratio (a square for 28x28), and
+ *    resize it to the model's size with a Lanczos filter. This follows how Fashion-MNIST was
+ *    made from product photos: trim, fit the longest edge, centre. A near-blank image is not
+ *    cropped.
  *
  * `image` may be modified in place.
  */

@@ -52,7 +52,7 @@ export function toGray(data: Uint8Array, width: number, height: number, channels
   return { data: flattened, width, height };
 }
 
-/** The median of the pixels on the outermost rows and columns: the background level. */
+/** Returns the median of the pixels on the outermost rows and columns, taken as the background level. */
 export function borderMedian(image: GrayImage): number {
   const { data, width, height } = image;
   const histogram = new Uint32Array(256);

@@ -27,7 +27,7 @@ export interface DecodeLimits {
 /** 10 MiB and 50 megapixels: room for a 48-megapixel phone photo, with a bound on decoder memory. */
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 10 * 1024 * 1024, maxPixels: 50_000_000 };
 
-/** What the header of an accepted image declares. */
+/** Format and size declared by the header of an accepted image. */
 export interface ImageHeader {
   format: AcceptedFormat;
   /** Width of the first frame in pixels, before EXIF orientation. */
@@ -38,9 +38,9 @@ export interface ImageHeader {
 
 /**
  * Checks an upload's size, signature and declared dimensions without decoding pixels. Only
- * bytes with the signature of an accepted raster format reach the image decoder, so SVG, PDF
- * or text never get parsed, and a small file whose header declares a huge image (a
- * decompression bomb) is rejected before memory is allocated for it.
+ * bytes with the signature of an accepted raster format reach an image decoder, so SVG, PDF or
+ * text are never parsed. A small file whose header declares a huge image (a decompression
+ * bomb) is rejected before memory is allocated for its pixels.
  *
  * @throws InputError `empty_input` (empty), `input_too_large` (over `maxBytes`),
  * `unsupported_media_type` (not an accepted raster format), `undecodable_image` (accepted

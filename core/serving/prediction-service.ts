@@ -156,9 +156,9 @@ export class PredictionService {
       else live.push(index);
     });
     if (live.length === 0) return outcomes;
-    this.args.metrics?.batchSize.observe(live.length);
 
     for (const [loaded, indices] of groupByModel(items, live)) {
+      this.args.metrics?.batchSize.observe(indices.length);
       try {
         const results = await this.classify(loaded, indices.map((index) => items[index]!));
         indices.forEach((index, position) => (outcomes[index] = { result: results[position]! }));

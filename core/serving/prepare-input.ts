@@ -19,9 +19,9 @@ const OBJECT_LEVEL = 32;
 const MIN_OBJECT_FRACTION = 0.01;
 
 /**
- * Turns an upload (`image`) or raw gray `pixels` into model input and lists warnings:
- * a near-blank input (under 1% of the model input at level 32 or more after decoding), and
- * an image whose width or height is under half the model's.
+ * Turns an upload (`image`) or raw gray `pixels` into model input and lists warnings. A
+ * near-blank input has under 1% of its model input at level 32 or more after decoding. A
+ * small image has a width or height under half the model's.
  *
  * @throws InputError `empty_input` when neither is set, `wrong_pixel_count` or
  * `invalid_pixel_value` for bad pixels, and the codes of {@link decodeImage} for images.

@@ -40,7 +40,7 @@ function json(body: unknown): RequestInit {
 interface ValidCase {
   name: string;
   request: () => RequestInit;
-  /** Mini test set image whose in-process label the answer must match. */
+  /** Mini test set image whose in-process label the response must match. */
   sourceIndex: number;
   /** True when the stored model input must equal the source pixels exactly. */
   exactPixels: boolean;

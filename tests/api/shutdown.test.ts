@@ -85,7 +85,7 @@ function spawnService(dbFile: string): ServiceProcess {
   return { child, output: () => text, waitForOutput, exited };
 }
 
-/** A POST whose body is sent in two parts, so the test decides when the request completes. */
+/** Starts a POST whose body is sent in two parts, so the test decides when the request completes. */
 function startSlowUpload(port: number): { finish(): void; answer: Promise<{ status: number; body: any }> } {
   const request = http.request({
     host: '127.0.0.1',
