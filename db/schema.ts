@@ -187,3 +187,90 @@ export const monitoringBaselines = sqliteTable('monitoring_baselines', {
 });
 
 export type MonitoringWindowRow = typeof monitoringWindows.$inferSelect;
+
+/**
+ * A shadow, canary or A/B rollout of a candidate model. At most one rollout is `active`; the
+ * service polls this table, so a command that writes it changes routing without a restart.
+ * For an A/B experiment `productionVersion` is arm A and `candidateVersion` arm B.
+ */
+export const rollouts = sqliteTable(
+  'rollouts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: ['shadow', 'canary', 'ab'] }).notNull(),
+    status: text('status', { enum: ['active', 'promoted', 'rolled_back', 'stopped'] }).notNull(),
+    productionVersion: text('production_version').notNull(),
+    candidateVersion: text('candidate_version').notNull(),
+    /** Percent of users (0 to 100) whose requests the candidate answers; 0 for a shadow. */
+    percent: real('percent').notNull(),
+    /** JSON of the gate settings that decide promotion and rollback. */
+    gates: text('gates').notNull(),
+    /** Whether the service promotes or rolls back by itself when a gate decides. */
+    automatic: integer('automatic', { mode: 'boolean' }).notNull(),
+    startedAt: text('started_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    endedAt: text('ended_at'),
+    endReason: text('end_reason'),
+  },
+  (table) => [
+    index('rollouts_started_at').on(table.startedAt),
+    uniqueIndex('rollouts_one_active').on(table.status).where(sql`status = 'active'`),
+  ],
+);
+
+/**
+ * What happened to a rollout and to the production model, in order: starts, percent changes,
+ * gate decisions with their numbers, promotions and rollbacks. `details` is JSON.
+ */
+export const rolloutEvents = sqliteTable(
+  'rollout_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Null for a production change made outside a rollout. */
+    rolloutId: integer('rollout_id').references(() => rollouts.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['started', 'percent_changed', 'gate_decision', 'promoted', 'rolled_back', 'stopped', 'production_changed'] }).notNull(),
+    message: text('message').notNull(),
+    details: text('details').notNull().default('{}'),
+    createdAt: text('created_at').notNull(),
+  },
+  (table) => [index('rollout_events_rollout').on(table.rolloutId), index('rollout_events_created_at').on(table.createdAt)],
+);
+
+/** The candidate's answer to a copy of one production request during a shadow rollout. */
+export const shadowResults = sqliteTable(
+  'shadow_results',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    rolloutId: integer('rollout_id')
+      .notNull()
+      .references(() => rollouts.id, { onDelete: 'cascade' }),
+    predictionId: text('prediction_id').notNull(),
+    candidateVersion: text('candidate_version').notNull(),
+    productionClassIndex: integer('production_class_index').notNull(),
+    /** Null when the candidate failed or timed out. */
+    candidateClassIndex: integer('candidate_class_index'),
+    productionLatencyMs: real('production_latency_ms').notNull(),
+    candidateLatencyMs: real('candidate_latency_ms'),
+    /** Why the candidate gave no answer: its error message or `timed out after N ms`. */
+    error: text('error'),
+    createdAt: text('created_at').notNull(),
+  },
+  (table) => [index('shadow_results_rollout').on(table.rolloutId)],
+);
+
+/** Failed predictions per rollout and model version, for the error-rate gate; successes are rows of `predictions`. */
+export const rolloutErrors = sqliteTable(
+  'rollout_errors',
+  {
+    rolloutId: integer('rollout_id')
+      .notNull()
+      .references(() => rollouts.id, { onDelete: 'cascade' }),
+    modelVersion: text('model_version').notNull(),
+    count: integer('count').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.rolloutId, table.modelVersion] })],
+);
+
+export type RolloutRow = typeof rollouts.$inferSelect;
+export type RolloutEventRow = typeof rolloutEvents.$inferSelect;
+export type ShadowResultRow = typeof shadowResults.$inferSelect;
