@@ -12,6 +12,8 @@ import {
   type User,
 } from 'discord.js';
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SnapclassError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { describeAcceptedFormats } from '../../core/chat/file-check.js';
 import { parseDiscordReaction } from '../../core/chat/reaction-meaning.js';
@@ -29,7 +31,14 @@ export interface DiscordBotArgs {
   config: DiscordBotConfig;
   services: BotServices;
   logger: Logger;
+  /** Time for login and the gateway's READY and guilds, in ms; defaults to 60,000. */
+  startTimeoutMs?: number;
+  /** Time to wait for the gateway connection to close on stop, in ms; defaults to 5,000. */
+  stopTimeoutMs?: number;
 }
+
+const DEFAULT_START_TIMEOUT_MS = 60_000;
+const DEFAULT_STOP_TIMEOUT_MS = 5_000;
 
 /** A Discord bot that is built but not yet connected. */
 export interface DiscordBot {
@@ -72,15 +81,30 @@ export function createDiscordBot(args: DiscordBotArgs): DiscordBot {
   return {
     client,
     async start() {
-      const ready = once(client, Events.ClientReady);
-      await client.login(args.config.token);
-      await ready;
+      const timeout = AbortSignal.timeout(args.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+      const ready = once(client, Events.ClientReady, { signal: timeout });
+      // A failed login rejects first; the ready promise must not become an unhandled rejection then.
+      ready.catch(() => undefined);
+      try {
+        await Promise.race([client.login(args.config.token).then(() => ready), rejectWhenAborted(timeout)]);
+      } catch (error) {
+        if (!timeout.aborted) throw error;
+        throw new SnapclassError(
+          'discord_start_timeout',
+          `The Discord gateway did not become ready within ${args.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS} ms. Check DISCORD_API_URL and the network.`,
+          { cause: error },
+        );
+      }
       logger.info({ botUserId: client.user?.id, guilds: client.guilds.cache.size }, 'Discord bot ready');
     },
     async stop() {
       stopping = true;
-      await client.destroy();
-      logger.info('Discord bot stopped');
+      // NOTE: with @discordjs/ws 1.2.3, destroying a shard that still waits for the gateway's
+      // HELLO never resolves and the shard reconnects; the wait is bounded so shutdown goes on.
+      const stopTimeoutMs = args.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+      const closed = await Promise.race([client.destroy().then(() => true), sleep(stopTimeoutMs, false, { ref: false })]);
+      if (closed) logger.info('Discord bot stopped');
+      else logger.warn({ stopTimeoutMs }, 'Discord client did not close in time: stopped waiting for it');
     },
   };
 }
@@ -182,6 +206,10 @@ async function onReaction(
     logger,
   );
   if (effect !== 'ignored') logger.info({ channelId: reaction.message.channelId, messageId: reaction.message.id, emoji, effect }, 'reaction applied');
+}
+
+function rejectWhenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
 }
 
 /** Runs an event handler and logs its error, so one failing event never stops the bot. */

@@ -1,6 +1,9 @@
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildInviteUrl, registerDiscordCommands } from '../../bots/discord/commands.js';
 import { createDiscordBot, type DiscordBot } from '../../bots/discord/discord-bot.js';
+import { startBots } from '../../bots/start-bots.js';
 import { createLogger, silentLogger } from '../../core/logger.js';
 import { FakeDiscord, type RecordedCall } from '../helpers/fake-discord/fake-discord-server.js';
 import {
@@ -449,6 +452,54 @@ describe('Discord command registration', () => {
     expect(buildInviteUrl('123456789012345678')).toBe(
       `https://discord.com/oauth2/authorize?client_id=123456789012345678&scope=bot+applications.commands&permissions=${permissions}`,
     );
+  });
+});
+
+describe('Discord start failures', () => {
+  it('rejects a refused token', async () => {
+    fake.respondOnce((call) => call.path === '/gateway/bot', { status: 401, body: { message: '401: Unauthorized', code: 0 } });
+    const refused = createDiscordBot({ config: discordConfig(), services: env.services, logger: silentLogger });
+
+    await expect(refused.start()).rejects.toMatchObject({ code: 'TokenInvalid' });
+    await refused.stop();
+  });
+
+  it('times out a silent gateway', async () => {
+    const silent = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => silent.once('listening', resolve));
+    const silentUrl = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    fake.respondOnce((call) => call.path === '/gateway/bot', {
+      status: 200,
+      body: { url: silentUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } },
+    });
+    const stuck = createDiscordBot({ config: discordConfig(), services: env.services, logger: silentLogger, startTimeoutMs: 300, stopTimeoutMs: 300 });
+
+    await expect(stuck.start()).rejects.toMatchObject({ code: 'discord_start_timeout' });
+    const stopStarted = performance.now();
+    await stuck.stop();
+    expect(performance.now() - stopStarted).toBeLessThan(2000);
+
+    for (const client of silent.clients) client.terminate();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it('keeps running when a bot fails', async () => {
+    fake.respondOnce((call) => call.path === '/gateway/bot', { status: 401, body: { message: '401: Unauthorized', code: 0 } });
+    const lines: string[] = [];
+    const capture = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+
+    const running = await startBots({
+      config: { ...env.botConfig, discord: discordConfig(), slack: null, disabled: [{ bot: 'slack', variable: 'SLACK_BOT_TOKEN' }] },
+      services: env.services,
+      logger: capture,
+    });
+
+    expect(running.discord).toBeNull();
+    expect(running.slack).toBeNull();
+    const messages = lines.map((line) => JSON.parse(line).msg);
+    expect(messages).toContain('slack bot disabled: set SLACK_BOT_TOKEN to enable it');
+    expect(messages).toContain('Discord bot failed to start: check DISCORD_TOKEN and DISCORD_API_URL');
+    await running.stop();
   });
 });
 
