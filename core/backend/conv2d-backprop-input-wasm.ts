@@ -99,9 +99,9 @@ const conv2DBackpropInputWasm = createTensorKernelFunc<Conv2DBackpropInputArgs>(
 /**
  * Replaces tfjs-backend-wasm's own `Conv2DBackpropInput` kernel with one that runs the wasm
  * Conv2D kernel (see {@link conv2DBackpropInputViaConv2D}). The built-in kernel is correct but
- * slow: it took 183 ms of a 407 ms training step of a 32-64 filter CNN on 64 images of 28x28
- * (tfjs-backend-wasm 4.22.0 with SIMD, one thread, 2-core machine), against about 15 ms for the
- * forward Conv2D of the same layer. Calling it again leaves the registry as it is.
+ * slow. In scripts/bench-backend.ts, one training epoch of a small CNN took 11.4 s of CPU time
+ * with it and 6.6 s with this kernel (tfjs-backend-wasm 4.22.0, 2-core machine, figures in
+ * docs/benchmarks-backend.md). Calling it again leaves the registry as it is.
  *
  * @returns true when this call installed the kernel, false when it was already installed.
  */
