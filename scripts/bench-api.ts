@@ -69,23 +69,28 @@ try {
   print(`model       ${version} (${loaded.metadata.architecture}) on the ${backend.name} backend, service batch size ${batchSize}`);
   print(`service     ${url}${options.url ? '' : ` (started here, LOG_LEVEL=${options.logLevel})`}`);
 
-  const inProcessRate = await measureInProcess(loaded, batchSize);
-  print(`in process  ${inProcessRate.toFixed(0)} images/s (batches of ${batchSize}, PNG decoding not included)\n`);
+  const rateBefore = await measureInProcess(loaded, batchSize);
+  print(`in process  ${rateBefore.toFixed(0)} images/s (batches of ${batchSize}, PNG decoding not included)\n`);
 
   const autocannon = ((await import(AUTOCANNON_MODULE)) as { default: Autocannon }).default;
   await runLoad(autocannon, url, bodies, 8, 2); // warm-up, not reported
-  print('connections  requests/s  p50 ms  p99 ms  non-2xx  errors');
+  print('connections  requests/s  p50 ms  p99 ms  non-2xx  errors  load average before');
   const results = new Map<number, LoadResult>();
   for (const count of connections) {
+    const loadBefore = os.loadavg()[0]!.toFixed(2);
     const result = await runLoad(autocannon, url, bodies, count, options.duration);
     results.set(count, result);
     print(
       `${String(count).padStart(11)}  ${result.requests.average.toFixed(0).padStart(10)}  ${result.latency.p50.toFixed(1).padStart(6)}  ` +
-        `${result.latency.p99.toFixed(1).padStart(6)}  ${String(result.non2xx).padStart(7)}  ${String(result.errors + result.timeouts).padStart(6)}`,
+        `${result.latency.p99.toFixed(1).padStart(6)}  ${String(result.non2xx).padStart(7)}  ${String(result.errors + result.timeouts).padStart(6)}  ${loadBefore.padStart(19)}`,
     );
   }
 
-  print(`\nload average at the end: ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+  // Measured again because other jobs on a shared machine change the rate during the run.
+  const rateAfter = await measureInProcess(loaded, batchSize);
+  const inProcessRate = (rateBefore + rateAfter) / 2;
+  print(`\nin process after the load: ${rateAfter.toFixed(0)} images/s; the targets use the mean, ${inProcessRate.toFixed(0)} images/s`);
+  print(`load average at the end: ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
   printTargets(results, inProcessRate);
   if (!options.url) printStoredRows(dbFile, results);
 } catch (error) {
