@@ -19,8 +19,8 @@ export interface TrainingProfile {
  *
  * - `quick`: `cnn-fast` with batch normalisation, 3 epochs, cosine schedule, no augmentation,
  *   at most 4.5 minutes of training.
- * - `full`: `cnn-fast` at 1.5 times the width with batch normalisation, shifts of up to 2
- *   pixels and horizontal flips, up to 14 epochs on a cosine schedule, at most 27 minutes.
+ * - `full`: `cnn-fast` at 1.25 times the width with batch normalisation, shifts of up to 2
+ *   pixels and horizontal flips, up to 12 epochs on a cosine schedule, at most 27 minutes.
  *
  * NOTE: the epoch counts and budgets were chosen on a 2-core x86_64 machine on the wasm backend
  * (see docs/benchmarks.md); on tfjs-node the budget binds later and the epoch count first.
@@ -45,9 +45,9 @@ export const TRAINING_PROFILES: Record<ProfileName, TrainingProfile> = {
     description: 'the best accuracy in about half an hour on two cores',
     training: {
       arch: 'cnn-fast',
-      width: 1.5,
+      width: 1.25,
       batchNorm: true,
-      epochs: 14,
+      epochs: 12,
       batchSize: 64,
       learningRate: 0.003,
       seed: 42,

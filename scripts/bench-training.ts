@@ -1,0 +1,82 @@
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { Command, Option } from 'commander';
+import pino from 'pino';
+import { selectBackend } from '../core/backend/select-backend.js';
+import { loadDataset } from '../core/data/load-dataset.js';
+import { fitPreprocessing, pixelsToTensor } from '../core/features/preprocessing.js';
+import { createLogger } from '../core/logger.js';
+import { buildModel } from '../core/training/architectures.js';
+import { PROFILE_NAMES, profileTrainingArgs } from '../core/training/profiles.js';
+import { parsePositiveInteger } from './lib/cli-options.js';
+
+// Times training steps of a profile's model on one fixed batch of Fashion-MNIST training images,
+// first on the backend that selectBackend picks, then on the plain JavaScript cpu backend, and
+// prints both per-batch times and the epoch times they imply (54,000 images, the training split).
+
+const program = new Command('bench-training')
+  .description('Time training steps of a profile model on the selected backend and on the cpu backend, on the same batch.')
+  .addOption(new Option('--profile <name>', 'profile whose model and batch size are timed').choices(PROFILE_NAMES).default('quick'))
+  .option('--batches <n>', 'timed steps on the selected backend', parsePositiveInteger('--batches'), 30)
+  .option('--cpu-batches <n>', 'timed steps on the cpu backend, which is much slower', parsePositiveInteger('--cpu-batches'), 3)
+  .option('--json', 'print JSON', false)
+  .showHelpAfterError();
+
+program.parse();
+const options = program.opts<{ profile: string; batches: number; cpuBatches: number; json: boolean }>();
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: pino.destination(2) });
+const TRAINING_IMAGES = 54_000;
+
+/** Times `steps` training steps after two untimed warm-up steps; returns ms per step. */
+async function timeSteps(inputs: tf.Tensor4D, targets: tf.Tensor2D, steps: number): Promise<number> {
+  const training = profileTrainingArgs(options.profile);
+  const model = buildModel(training.arch, { inputShape: [28, 28, 1], classCount: 10, seed: 1, width: training.width, batchNorm: training.batchNorm, dropout: training.dropout });
+  const optimizer = tf.train.adam(training.learningRate);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  try {
+    for (let i = 0; i < 2; i++) await model.trainOnBatch(inputs, targets);
+    const started = performance.now();
+    for (let i = 0; i < steps; i++) await model.trainOnBatch(inputs, targets);
+    return (performance.now() - started) / steps;
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+async function timeOn(backend: string, steps: number, pixels: Uint8Array, labels: Uint8Array, batchSize: number): Promise<{ backend: string; msPerBatch: number; epochSeconds: number }> {
+  const preprocessing = fitPreprocessing(pixels, { height: 28, width: 28, channels: 1 });
+  const inputs = pixelsToTensor(pixels, batchSize, preprocessing);
+  const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), 10) as tf.Tensor2D);
+  try {
+    const msPerBatch = await timeSteps(inputs, targets, steps);
+    return { backend, msPerBatch, epochSeconds: (msPerBatch * Math.ceil(TRAINING_IMAGES / batchSize)) / 1000 };
+  } finally {
+    tf.dispose([inputs, targets]);
+  }
+}
+
+const selected = await selectBackend({ logger });
+const dataset = await loadDataset({ kind: 'fashion-mnist' }, { logger });
+const { batchSize } = profileTrainingArgs(options.profile);
+const pixels = dataset.train.images.slice(0, batchSize * 784);
+const labels = dataset.train.labels.slice(0, batchSize);
+
+const results = [await timeOn(selected.name, options.batches, pixels, labels, batchSize)];
+if (selected.name !== 'cpu') {
+  await tf.setBackend('cpu');
+  results.push(await timeOn('cpu', options.cpuBatches, pixels, labels, batchSize));
+}
+const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadAverage: os.loadavg().map((value) => Number(value.toFixed(2))) };
+
+if (options.json) {
+  process.stdout.write(`${JSON.stringify({ profile: options.profile, batchSize, machine, results }, null, 2)}\n`);
+} else {
+  for (const result of results) {
+    process.stdout.write(
+      `${options.profile} profile model on ${result.backend}: ${result.msPerBatch.toFixed(1)} ms per batch of ${batchSize}, ` +
+        `${result.epochSeconds.toFixed(0)} s per epoch of ${TRAINING_IMAGES} images\n`,
+    );
+  }
+  process.stdout.write(`machine: ${machine.cpus} x ${machine.model}, load average ${machine.loadAverage.join(' ')}\n`);
+}
