@@ -1,9 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/image-set.js';
 import { computeClassificationMetrics } from '../evaluation/metrics.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ModelMetadata } from '../registry/model-metadata.js';
-import type { ModelRegistry, NewModelMetadata } from '../registry/model-registry.js';
+import type { ExtraModelFile, ModelRegistry, NewModelMetadata } from '../registry/model-registry.js';
 import { predictProbabilities } from '../serving/predict-probabilities.js';
 import { UnsupportedModelError } from './errors.js';
 import { quantizeWeights, type QuantizationDtype, type WeightArtifacts } from './quantize-weights.js';
@@ -22,9 +24,10 @@ export interface RegisterQuantizedVariantArgs {
 /**
  * Quantizes a registered float32 model's weights to `dtype` and registers the result as a new
  * candidate version whose metadata names its `parentVersion` and `quantization`. The
- * variant's validation metrics are measured again on the dequantized weights; the other
- * metadata (data set, split, preprocessing, training history) is the parent's. Returns the new
- * version's metadata.
+ * variant's validation metrics are measured again on the dequantized weights. The other
+ * metadata (data set, split, preprocessing, training history) is the parent's, and so are the
+ * parent's other files, such as the reference profile for drift monitoring, which are copied.
+ * Returns the new version's metadata.
  *
  * @throws UnsupportedModelError when the version is itself quantized.
  * @throws RegistryError and ModelNotFoundError from the registry.
@@ -50,7 +53,7 @@ export async function registerQuantizedVariant(args: RegisterQuantizedVariantArg
       parentVersion: parent.version,
       quantization: { dtype: args.dtype, originalWeightBytes: joinWeightData(artifacts).byteLength },
     };
-    const registered = await args.registry.register(artifactModel({ ...artifacts, ...quantized }), metadata);
+    const registered = await args.registry.register(artifactModel({ ...artifacts, ...quantized }), metadata, readExtraFiles(args.registry, parent));
     logger.info(
       {
         modelVersion: registered.version,
@@ -78,6 +81,13 @@ export async function captureArtifacts(model: tf.LayersModel): Promise<tf.io.Mod
     }),
   );
   return captured as tf.io.ModelArtifacts;
+}
+
+/** Reads the parent's files other than the model itself, to copy them into the variant. */
+function readExtraFiles(registry: ModelRegistry, parent: ModelMetadata): ExtraModelFile[] {
+  return parent.files
+    .filter((file) => file.name !== 'model.json' && file.name !== 'weights.bin')
+    .map((file) => ({ name: file.name, content: fs.readFileSync(path.join(registry.root, parent.version, file.name)) }));
 }
 
 function joinWeightData(artifacts: tf.io.ModelArtifacts): ArrayBuffer {

@@ -10,6 +10,7 @@ import { registerQuantizedVariant } from '../../../core/quality/quantized-varian
 import { chooseUint8Parameters, encodeFloat16, encodeUint8, quantizeWeights } from '../../../core/quality/quantize-weights.js';
 import { compareVariants } from '../../../core/quality/variant-comparison.js';
 import type { ModelRegistry } from '../../../core/registry/model-registry.js';
+import { predictProbabilities } from '../../../core/serving/predict-probabilities.js';
 import { MINI_FASHION_MNIST_DIR, trainTinyModel } from '../../helpers/tiny-model.js';
 
 describe('encodeFloat16', () => {
@@ -118,6 +119,15 @@ describe('quantized registry versions', () => {
     expect(entries[2]?.stage).toBe('candidate');
   });
 
+  it('copies the parent files beside the model', () => {
+    const parentFiles = registry.readMetadata('v1').files;
+    const variantFiles = registry.readMetadata('v3').files;
+    const extra = (files: typeof parentFiles) => files.filter((file) => file.name !== 'model.json' && file.name !== 'weights.bin');
+    expect(extra(parentFiles).length).toBeGreaterThan(0);
+    expect(extra(variantFiles)).toEqual(extra(parentFiles));
+    expect(registry.readMetadata('v3').referenceProfile).toBe(registry.readMetadata('v1').referenceProfile);
+  });
+
   it('shrinks the weights file', () => {
     const weightBytes = (version: string) => fs.statSync(path.join(root, version, 'weights.bin')).size;
     expect(weightBytes('v2')).toBe(weightBytes('v1') / 2);
@@ -145,6 +155,17 @@ describe('quantized registry versions', () => {
       expect(variant.sizeBytes).toBeLessThan(comparison.original.sizeBytes);
     }
     expect(comparison.variants[0]?.maxProbabilityDifference).toBeLessThan(0.01);
+  });
+
+  it('promotes a quantized version to production', async () => {
+    await registry.promote('v3');
+    const { model, metadata } = await registry.load('production');
+    const pixels = dataset.test.images.subarray(0, 784);
+    const probabilities = await predictProbabilities(model, pixels, 1, metadata.preprocessing);
+    expect(metadata.version).toBe('v3');
+    expect(probabilities.reduce((sum, value) => sum + value, 0)).toBeCloseTo(1, 5);
+    model.dispose();
+    await registry.promote(parentVersion);
   });
 
   it('rejects quantizing a quantized version', async () => {
