@@ -13,7 +13,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:36px 0 8px;padding-top
 .cards b{display:block;font-size:20px}.cards span{font-size:12px;color:#555}
 nav a{margin-right:12px}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}tr.flagged td{color:#b34400;font-weight:600}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}tr.flagged td{color:#b34400;font-weight:600}
 table.matrix td{min-width:64px;text-align:center}table.strip td,table.strip th{padding:2px 4px;text-align:center;border:none}
 table.class-maps td{padding:4px;text-align:center}table.class-maps img{display:block;margin:2px auto}
 .callout{border-left:4px solid #D55E00;background:#fff4ec;padding:8px 12px}.ok{border-left:4px solid #009E73;background:#eefaf5;padding:8px 12px}
@@ -68,9 +68,14 @@ function renderHeader(report: QualityReport): string {
 <nav><a href="#slices">Slices</a><a href="#corruptions">Corruptions</a><a href="#adversarial">Adversarial</a><a href="#calibration">Calibration</a><a href="#explanations">Explanations</a><a href="#mistakes">Mistakes</a><a href="#variants">Quantized variants</a><a href="#settings">Settings</a></nav></header>`;
 }
 
+function describeSetting(value: unknown): string {
+  if (value === null) return 'whole test set';
+  return Array.isArray(value) ? value.join(', ') : String(value);
+}
+
 function renderSettings(report: QualityReport): string {
   const rows = Object.entries(report.settings)
-    .map(([name, value]) => `<tr><td>${escapeHtml(name)}</td><td>${escapeHtml(Array.isArray(value) ? value.join(', ') : String(value))}</td></tr>`)
+    .map(([name, value]) => `<tr><td>${escapeHtml(name)}</td><td>${escapeHtml(describeSetting(value))}</td></tr>`)
     .join('');
   const timings = Object.entries(report.timings)
     .map(([name, ms]) => `<tr><td>${escapeHtml(name)}</td><td class="num">${(ms / 1000).toFixed(1)} s</td></tr>`)
