@@ -47,16 +47,17 @@ describe('MicroBatcher', () => {
   });
 
   it('waits maxWaitMs for a partial batch', async () => {
-    const { batcher, batches } = doubling(8, 60);
+    const { batcher, batches } = doubling(8, 300);
 
+    const started = performance.now();
     const first = batcher.run(1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const second = batcher.run(2);
-    const started = performance.now();
 
     expect(await Promise.all([first, second])).toEqual([2, 4]);
     expect(batches).toEqual([[1, 2]]);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(25);
+    // Timers may fire a little early by the clock that performance.now() reads.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(295);
   });
 
   it('queues items behind a running batch', async () => {
