@@ -166,7 +166,7 @@ try {
     process.stdout.write(
       `Run ${runId} registered ${metadata.version} (${registry.productionVersion() === metadata.version ? 'production' : 'candidate'}): ` +
         `validation accuracy ${accuracy.toFixed(4)}, macro-F1 ${macroF1.toFixed(4)}, ` +
-        `${(metadata.trainingTimeMs / 1000).toFixed(0)} s on ${metadata.backend}, stopped by ${metadata.stopReason}.\n` +
+        `${(metadata.trainingTimeMs / 1000).toFixed(0)} s of training on ${metadata.backend}, stopped by ${metadata.stopReason}.\n` +
         `Score it on the test split with: npm run evaluate -- --model ${metadata.version} --split test\n`,
     );
   }

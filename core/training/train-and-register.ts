@@ -114,6 +114,7 @@ export async function trainAndRegister(args: TrainAndRegisterArgs): Promise<Mode
         epochs: result.history.length,
         stopReason: result.stopReason,
         trainingTimeMs: result.trainingTimeMs,
+        cpuTimeMs: result.cpuTimeMs,
       },
     });
     return metadata;

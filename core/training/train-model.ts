@@ -85,6 +85,8 @@ export interface TrainingResult {
   bestEpoch: number;
   validationMetrics: ClassificationMetrics;
   trainingTimeMs: number;
+  /** User plus system CPU time of this process during training, in ms; on a shared machine it varies less than wall time. */
+  cpuTimeMs: number;
   stopReason: StopReason;
 }
 
@@ -106,6 +108,7 @@ export async function trainModel(
 ): Promise<TrainingResult> {
   const log = logger.child({ component: 'training' });
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const { height, width, channels, classNames } = data;
   const preprocessing = fitPreprocessing(data.train.images, { height, width, channels });
   const augmentation = augmentationSchema.parse(args.augmentation ?? {});
@@ -199,11 +202,13 @@ export async function trainModel(
   optimizer.dispose();
   const validationMetrics = await evaluateSplit(model, data.validation, preprocessing, classNames);
   const trainingTimeMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStarted);
+  const cpuTimeMs = (cpu.user + cpu.system) / 1000;
   log.info(
-    { bestEpoch: best?.epoch, validationAccuracy: validationMetrics.accuracy, trainingTimeMs, stopReason },
+    { bestEpoch: best?.epoch, validationAccuracy: validationMetrics.accuracy, trainingTimeMs, cpuTimeMs, stopReason },
     'training finished',
   );
-  return { model, preprocessing, history, bestEpoch: best?.epoch ?? 0, validationMetrics, trainingTimeMs, stopReason };
+  return { model, preprocessing, history, bestEpoch: best?.epoch ?? 0, validationMetrics, trainingTimeMs, cpuTimeMs, stopReason };
 }
 
 /** Sets Adam's learning rate for the next step; tfjs reads the field on every update. */
