@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFashionMnist } from '../../core/data/fashion-mnist.js';
 import { MINI_FASHION_MNIST_DIR, makeTempDir, trainTinyModel } from '../helpers/tiny-model.js';
+import { startTestService } from './test-service.js';
 
 // Starts the real service process (scripts/start.ts under tsx), sends SIGTERM while requests
 // are in flight, and checks that they complete and the process exits 0.
@@ -86,13 +87,13 @@ function spawnService(dbFile: string): ServiceProcess {
 }
 
 /** Starts a POST whose body is sent in two parts, so the test decides when the request completes. */
-function startSlowUpload(port: number): { finish(): void; answer: Promise<{ status: number; body: any }> } {
+function startSlowUpload(port: number, agent: http.Agent | false = false): { finish(): void; answer: Promise<{ status: number; body: any }> } {
   const request = http.request({
     host: '127.0.0.1',
     port,
     method: 'POST',
     path: '/v1/predictions?source=shutdown-test',
-    agent: false,
+    agent,
     headers: { 'content-type': 'image/png', 'content-length': png.length },
   });
   const answer = new Promise<{ status: number; body: any }>((resolve, reject) => {
@@ -161,6 +162,29 @@ describe('service shutdown', () => {
       }
     } finally {
       if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGKILL');
+    }
+  });
+
+  it('closes keep-alive connections once idle', async () => {
+    const t = await startTestService();
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      const port = Number(new URL(t.service.url).port);
+      const upload = startSlowUpload(port, agent);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      const started = performance.now();
+      const closed = t.service.close();
+      upload.finish();
+      expect((await upload.answer).status).toBe(201);
+      await closed;
+
+      // The default deadline is 10 s; the connection is dropped as soon as its response is sent.
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(t.service.database.sqlite.open).toBe(false);
+    } finally {
+      agent.destroy();
+      await t.stop();
     }
   });
 });
