@@ -5,10 +5,6 @@ import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from '../core/config.js';
 import { SnapclassError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { DriftMonitor } from '../core/monitoring/drift-monitor.js';
-import { loadMonitoringConfig, type MonitoringConfig } from '../core/monitoring/monitoring-config.js';
-import { RolloutController, type RolloutControllerArgs } from '../core/lifecycle/rollout-controller.js';
-import { RolloutStore } from '../core/lifecycle/rollout-store.js';
 import type { ModelRegistry } from '../core/registry/model-registry.js';
 import { FeedbackService } from '../core/serving/feedback-service.js';
 import { PredictionService } from '../core/serving/prediction-service.js';
@@ -27,9 +23,6 @@ export interface RunningService {
   feedback: FeedbackService;
   store: PredictionStore;
   metrics: ServingMetrics;
-  monitor: DriftMonitor;
-  /** Keeps production and the active rollout in step with the registry and the rollout table. */
-  rollouts: RolloutController;
   /**
    * Stops accepting connections, waits for requests in flight (at most
    * `config.shutdownTimeoutMs`, then drops their connections), waits for queued predictions to
@@ -47,10 +40,6 @@ export interface StartServiceArgs {
   routers?: RequestHandler[];
   /** Metrics to record into; a new set, with process metrics, when omitted. */
   metrics?: ServingMetrics;
-  /** Poll, gate and grace intervals of the rollout controller; its defaults when omitted. */
-  rollouts?: Pick<RolloutControllerArgs, 'pollIntervalMs' | 'gateIntervalMs' | 'retiredModelGraceMs' | 'shadowTimeoutMs'>;
-  /** Drift monitoring settings; read from the environment by {@link loadMonitoringConfig} when omitted. */
-  monitoring?: MonitoringConfig;
 }
 
 /**
@@ -66,7 +55,6 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
   try {
     const metrics = args.metrics ?? new ServingMetrics();
     const store = new PredictionStore(database);
-    const monitor: DriftMonitor = new DriftMonitor({ database, registry, currentModel: () => predictions.model, config: args.monitoring ?? loadMonitoringConfig(), logger, metrics });
     const userSalt = config.userSalt ?? store.getOrCreateSetting('user_salt', () => crypto.randomBytes(32).toString('hex'));
     const predictions = new PredictionService({
       store,
@@ -76,7 +64,6 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
       batching: { maxBatchSize: config.batchMaxSize, maxWaitMs: config.batchMaxWaitMs },
       metrics,
       transaction: (write) => runTransaction(database, write),
-      detectOutOfDistribution: (model, pixels, count) => monitor.detectOutOfDistribution(model, pixels, count),
     });
     const feedback = new FeedbackService({
       store,
@@ -90,9 +77,6 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
     const loaded = await registry.load('production');
     metrics.modelLoadDuration.set({ model_version: loaded.metadata.version }, (performance.now() - loadStarted) / 1000);
     predictions.setModel(loaded);
-    const rollouts = new RolloutController({ store: new RolloutStore(database), registry, predictions, logger, ...args.rollouts });
-    await rollouts.start();
-    monitor.start();
 
     const app = createApp({
       logger,
@@ -105,8 +89,6 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
       requestTimeoutMs: config.requestTimeoutMs,
       metrics,
       routers: args.routers,
-      rollouts,
-      monitor,
     });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
@@ -120,10 +102,10 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
 
     let closing: Promise<void> | null = null;
     const close = () => {
-      closing ??= stopService({ server, predictions, rollouts, monitor, database, logger, shutdownTimeoutMs: config.shutdownTimeoutMs });
+      closing ??= stopService({ server, predictions, database, logger, shutdownTimeoutMs: config.shutdownTimeoutMs });
       return closing;
     };
-    return { url, server, database, predictions, feedback, store, metrics, rollouts, monitor, close };
+    return { url, server, database, predictions, feedback, store, metrics, close };
   } catch (error) {
     database.close();
     throw error;
@@ -133,8 +115,6 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
 async function stopService(args: {
   server: http.Server;
   predictions: PredictionService;
-  rollouts: RolloutController;
-  monitor: DriftMonitor;
   database: DatabaseHandle;
   logger: Logger;
   shutdownTimeoutMs: number;
@@ -157,8 +137,6 @@ async function stopService(args: {
 
   // A request dropped at the deadline may still have a prediction queued; store it before closing.
   await predictions.drain();
-  await args.rollouts.stop();
-  await args.monitor.stop();
   database.close();
   logger.info('service stopped');
 }
