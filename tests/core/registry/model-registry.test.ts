@@ -72,7 +72,9 @@ describe('ModelRegistry', () => {
     const before = (model.predict(input) as tf.Tensor).dataSync();
     const after = (reloaded.model.predict(input) as tf.Tensor).dataSync();
     expect(Array.from(after)).toEqual(Array.from(before));
-    tf.dispose([input, model, reloaded.model]);
+    input.dispose();
+    model.dispose();
+    reloaded.model.dispose();
   });
 
   it('refuses to promote a model with altered weights', async () => {
