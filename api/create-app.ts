@@ -5,6 +5,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../core/logger.js';
 import { SnapclassError } from '../core/errors.js';
+import type { RolloutController } from '../core/lifecycle/rollout-controller.js';
 import type { ModelRegistry } from '../core/registry/model-registry.js';
 import type { FeedbackService } from '../core/serving/feedback-service.js';
 import type { PredictionService } from '../core/serving/prediction-service.js';
@@ -18,6 +19,7 @@ import { createHealthRoutes } from './routes/health.js';
 import { createMetricsRoutes } from './routes/metrics.js';
 import { createModelRoutes } from './routes/models.js';
 import { createPredictionRoutes } from './routes/predictions.js';
+import { createRolloutRoutes } from './routes/rollout.js';
 
 /** Folder of the web page: plain HTML, CSS and JavaScript, served as they are. */
 export const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
@@ -38,6 +40,8 @@ export interface AppArgs {
   metrics?: ServingMetrics;
   /** Extra routers (such as Slack's events endpoint) mounted before the 404 handler. */
   routers?: RequestHandler[];
+  /** The rollout controller whose state `GET /v1/rollout` shows; the route is absent without it. */
+  rollouts?: RolloutController;
 }
 
 /**
@@ -71,6 +75,7 @@ export function createApp(args: AppArgs): Express {
   app.use(createHealthRoutes({ predictions: args.predictions, database: args.database }));
   app.use(createMetricsRoutes({ metrics }));
   app.use(createModelRoutes({ registry: args.registry }));
+  if (args.rollouts) app.use(createRolloutRoutes({ rollouts: args.rollouts }));
   app.use(createPredictionRoutes(args));
   for (const router of args.routers ?? []) app.use(router);
   app.use(labelRoute('static'), express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from '../core/config.js';
 import { SnapclassError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { RolloutController, type RolloutControllerArgs } from '../core/lifecycle/rollout-controller.js';
+import { RolloutStore } from '../core/lifecycle/rollout-store.js';
 import type { ModelRegistry } from '../core/registry/model-registry.js';
 import { FeedbackService } from '../core/serving/feedback-service.js';
 import { PredictionService } from '../core/serving/prediction-service.js';
@@ -23,6 +25,8 @@ export interface RunningService {
   feedback: FeedbackService;
   store: PredictionStore;
   metrics: ServingMetrics;
+  /** Keeps production and the active rollout in step with the registry and the rollout table. */
+  rollouts: RolloutController;
   /**
    * Stops accepting connections, waits for requests in flight (at most
    * `config.shutdownTimeoutMs`, then drops their connections), waits for queued predictions to
@@ -40,6 +44,8 @@ export interface StartServiceArgs {
   routers?: RequestHandler[];
   /** Metrics to record into; a new set, with process metrics, when omitted. */
   metrics?: ServingMetrics;
+  /** Intervals and shadow settings of the rollout controller; its defaults when omitted. */
+  rollouts?: Pick<RolloutControllerArgs, 'pollIntervalMs' | 'gateIntervalMs' | 'retiredModelGraceMs' | 'shadowTimeoutMs' | 'shadowClassify'>;
 }
 
 /**
@@ -77,6 +83,8 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
     const loaded = await registry.load('production');
     metrics.modelLoadDuration.set({ model_version: loaded.metadata.version }, (performance.now() - loadStarted) / 1000);
     predictions.setModel(loaded);
+    const rollouts = new RolloutController({ store: new RolloutStore(database), registry, predictions, logger, ...args.rollouts });
+    await rollouts.start();
 
     const app = createApp({
       logger,
@@ -89,6 +97,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
       requestTimeoutMs: config.requestTimeoutMs,
       metrics,
       routers: args.routers,
+      rollouts,
     });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
@@ -102,10 +111,10 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
 
     let closing: Promise<void> | null = null;
     const close = () => {
-      closing ??= stopService({ server, predictions, database, logger, shutdownTimeoutMs: config.shutdownTimeoutMs });
+      closing ??= stopService({ server, predictions, rollouts, database, logger, shutdownTimeoutMs: config.shutdownTimeoutMs });
       return closing;
     };
-    return { url, server, database, predictions, feedback, store, metrics, close };
+    return { url, server, database, predictions, feedback, store, metrics, rollouts, close };
   } catch (error) {
     database.close();
     throw error;
@@ -115,6 +124,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
 async function stopService(args: {
   server: http.Server;
   predictions: PredictionService;
+  rollouts: RolloutController;
   database: DatabaseHandle;
   logger: Logger;
   shutdownTimeoutMs: number;
@@ -137,6 +147,7 @@ async function stopService(args: {
 
   // A request dropped at the deadline may still have a prediction queued; store it before closing.
   await predictions.drain();
+  await args.rollouts.stop();
   database.close();
   logger.info('service stopped');
 }

@@ -40,6 +40,28 @@ export interface PredictionResult {
   warnings: string[];
 }
 
+/** A settled prediction, as a {@link ModelRouter} sees it. */
+export interface PredictionEvent {
+  request: PredictionRequest;
+  /** The model that answered or failed. */
+  loaded: LoadedModel;
+  /** The model input as the model received it. */
+  pixels: Uint8Array;
+  outcome: { result: PredictionResult } | { error: Error };
+}
+
+/**
+ * Chooses the model for each request and sees each outcome, for canary, A/B and shadow
+ * rollouts. Both methods run on the request path, so they must return at once; what they
+ * throw is logged and ignored, and the request goes on with the serving model.
+ */
+export interface ModelRouter {
+  /** Returns the model that answers `request`, or null for the serving model. */
+  select(request: PredictionRequest): LoadedModel | null;
+  /** Called once the prediction is stored or has failed, before the caller gets it. */
+  observe(event: PredictionEvent): void;
+}
+
 /** Micro-batching settings of {@link PredictionService}. */
 export interface BatchingArgs {
   /** Largest number of images per model call; defaults to 32. */
@@ -88,6 +110,7 @@ export const DEFAULT_BATCHING: BatchingArgs = { maxBatchSize: 32, maxWaitMs: 2 }
  */
 export class PredictionService {
   private current: LoadedModel | null = null;
+  private router: ModelRouter | null = null;
   private readonly logger: Logger;
   private readonly topK: number;
   private readonly limits: DecodeLimits;
@@ -110,6 +133,11 @@ export class PredictionService {
     if (previous && previous !== loaded) this.logger.info({ modelVersion: previous.metadata.version }, 'previous model retired');
   }
 
+  /** Sets or clears the router that picks a model per request; without one, the serving model answers all. */
+  setRouter(router: ModelRouter | null): void {
+    this.router = router;
+  }
+
   /** The serving model, or null before one is loaded. */
   get model(): LoadedModel | null {
     return this.current;
@@ -129,14 +157,16 @@ export class PredictionService {
    * cannot be stored.
    */
   async predict(request: PredictionRequest): Promise<PredictionResult> {
-    const loaded = this.current;
-    if (!loaded) throw new ModelNotReadyError();
+    const current = this.current;
+    if (!current) throw new ModelNotReadyError();
+    const loaded = this.route(request) ?? current;
     const started = performance.now();
 
     const prepared = await prepareInput(request, loaded.metadata.preprocessing, this.limits);
     if (request.signal?.aborted) throw new PredictionAbortedError(request.signal.reason);
 
     const outcome = await this.batcher.run({ loaded, ...prepared, request, started });
+    this.notifyRouter({ request, loaded, pixels: prepared.pixels, outcome });
     if ('error' in outcome) throw outcome.error;
     return outcome.result;
   }
@@ -144,6 +174,23 @@ export class PredictionService {
   /** Resolves once every queued prediction has been classified and stored. */
   drain(): Promise<void> {
     return this.batcher.drain();
+  }
+
+  private route(request: PredictionRequest): LoadedModel | null {
+    try {
+      return this.router?.select(request) ?? null;
+    } catch (error) {
+      this.logger.error({ err: error }, 'model router failed to select a model: using the serving model');
+      return null;
+    }
+  }
+
+  private notifyRouter(event: PredictionEvent): void {
+    try {
+      this.router?.observe(event);
+    } catch (error) {
+      this.logger.error({ err: error, modelVersion: event.loaded.metadata.version }, 'model router failed to observe a prediction');
+    }
   }
 
   private async processBatch(items: QueuedPrediction[]): Promise<Outcome[]> {
