@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../core/logger.js';
+import type { DriftMonitor } from '../core/monitoring/drift-monitor.js';
 import { SnapclassError } from '../core/errors.js';
 import type { RolloutController } from '../core/lifecycle/rollout-controller.js';
 import type { ModelRegistry } from '../core/registry/model-registry.js';
@@ -18,6 +19,7 @@ import { requestTimeout } from './middleware/request-timeout.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createMetricsRoutes } from './routes/metrics.js';
 import { createModelRoutes } from './routes/models.js';
+import { createMonitoringRoutes } from './routes/monitoring.js';
 import { createPredictionRoutes } from './routes/predictions.js';
 import { createRolloutRoutes } from './routes/rollout.js';
 
@@ -42,6 +44,8 @@ export interface AppArgs {
   routers?: RequestHandler[];
   /** The rollout controller whose state `GET /v1/rollout` shows; the route is absent without it. */
   rollouts?: RolloutController;
+  /** The drift monitor whose summary, windows and dashboard are served; those routes are absent without it. */
+  monitor?: DriftMonitor;
 }
 
 /**
@@ -77,6 +81,7 @@ export function createApp(args: AppArgs): Express {
   app.use(createModelRoutes({ registry: args.registry }));
   if (args.rollouts) app.use(createRolloutRoutes({ rollouts: args.rollouts }));
   app.use(createPredictionRoutes(args));
+  if (args.monitor) app.use(createMonitoringRoutes({ monitor: args.monitor, dashboardDir: path.join(PUBLIC_DIR, 'dashboard') }));
   for (const router of args.routers ?? []) app.use(router);
   app.use(labelRoute('static'), express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
 

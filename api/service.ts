@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from '../core/config.js';
 import { SnapclassError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { DriftMonitor } from '../core/monitoring/drift-monitor.js';
+import { loadMonitoringConfig, type MonitoringConfig } from '../core/monitoring/monitoring-config.js';
 import { RolloutController, type RolloutControllerArgs } from '../core/lifecycle/rollout-controller.js';
 import { RolloutStore } from '../core/lifecycle/rollout-store.js';
 import type { ModelRegistry } from '../core/registry/model-registry.js';
@@ -25,6 +27,7 @@ export interface RunningService {
   feedback: FeedbackService;
   store: PredictionStore;
   metrics: ServingMetrics;
+  monitor: DriftMonitor;
   /** Keeps production and the active rollout in step with the registry and the rollout table. */
   rollouts: RolloutController;
   /**
@@ -46,6 +49,8 @@ export interface StartServiceArgs {
   metrics?: ServingMetrics;
   /** Intervals and shadow settings of the rollout controller; its defaults when omitted. */
   rollouts?: Pick<RolloutControllerArgs, 'pollIntervalMs' | 'gateIntervalMs' | 'retiredModelGraceMs' | 'shadowTimeoutMs' | 'shadowClassify'>;
+  /** Drift monitoring settings; read from the environment by {@link loadMonitoringConfig} when omitted. */
+  monitoring?: MonitoringConfig;
 }
 
 /**
@@ -61,6 +66,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
   try {
     const metrics = args.metrics ?? new ServingMetrics();
     const store = new PredictionStore(database);
+    const monitor: DriftMonitor = new DriftMonitor({ database, registry, currentModel: () => predictions.model, config: args.monitoring ?? loadMonitoringConfig(), logger, metrics });
     const userSalt = config.userSalt ?? store.getOrCreateSetting('user_salt', () => crypto.randomBytes(32).toString('hex'));
     const predictions = new PredictionService({
       store,
@@ -70,6 +76,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
       batching: { maxBatchSize: config.batchMaxSize, maxWaitMs: config.batchMaxWaitMs },
       metrics,
       transaction: (write) => runTransaction(database, write),
+      detectOutOfDistribution: (model, pixels, count) => monitor.detectOutOfDistribution(model, pixels, count),
     });
     const feedback = new FeedbackService({
       store,
@@ -85,6 +92,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
     predictions.setModel(loaded);
     const rollouts = new RolloutController({ store: new RolloutStore(database), registry, predictions, logger, ...args.rollouts });
     await rollouts.start();
+    monitor.start();
 
     const app = createApp({
       logger,
@@ -98,6 +106,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
       metrics,
       routers: args.routers,
       rollouts,
+      monitor,
     });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
@@ -111,10 +120,10 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
 
     let closing: Promise<void> | null = null;
     const close = () => {
-      closing ??= stopService({ server, predictions, rollouts, database, logger, shutdownTimeoutMs: config.shutdownTimeoutMs });
+      closing ??= stopService({ server, predictions, rollouts, monitor, database, logger, shutdownTimeoutMs: config.shutdownTimeoutMs });
       return closing;
     };
-    return { url, server, database, predictions, feedback, store, metrics, rollouts, close };
+    return { url, server, database, predictions, feedback, store, metrics, rollouts, monitor, close };
   } catch (error) {
     database.close();
     throw error;
@@ -125,6 +134,7 @@ async function stopService(args: {
   server: http.Server;
   predictions: PredictionService;
   rollouts: RolloutController;
+  monitor: DriftMonitor;
   database: DatabaseHandle;
   logger: Logger;
   shutdownTimeoutMs: number;
@@ -148,6 +158,7 @@ async function stopService(args: {
   // A request dropped at the deadline may still have a prediction queued; store it before closing.
   await predictions.drain();
   await args.rollouts.stop();
+  await args.monitor.stop();
   database.close();
   logger.info('service stopped');
 }

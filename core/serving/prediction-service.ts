@@ -38,6 +38,12 @@ export interface PredictionResult {
   topK: { label: string; probability: number }[];
   latencyMs: number;
   warnings: string[];
+  /**
+   * True when the input looks unlike the training images (a face, a digit, a blank page), so the
+   * label is unreliable. Set on every result of {@link PredictionService}; optional so results
+   * built elsewhere need not name it.
+   */
+  outOfDistribution?: boolean;
 }
 
 /** A settled prediction, as a {@link ModelRouter} sees it. */
@@ -86,6 +92,8 @@ export interface PredictionServiceArgs {
    * running it as it is, one commit per row.
    */
   transaction?: (write: () => void) => void;
+  /** Flags inputs outside the training domain, one flag per image of a batch; every flag is false when omitted. */
+  detectOutOfDistribution?: (loaded: LoadedModel, pixels: Uint8Array, count: number) => Promise<boolean[]>;
 }
 
 /** A request that has its model input and waits for its batch. */
@@ -232,6 +240,7 @@ export class PredictionService {
       output.dispose();
     }
     const classCount = probabilities.length / batch.length;
+    const outOfDistribution = (await this.args.detectOutOfDistribution?.(loaded, joined, batch.length)) ?? [];
 
     return batch.map((item, index) => {
       const row = probabilities.subarray(index * classCount, (index + 1) * classCount);
@@ -248,6 +257,7 @@ export class PredictionService {
         topK,
         latencyMs: performance.now() - item.started,
         warnings: item.warnings,
+        outOfDistribution: outOfDistribution[index] ?? false,
       };
     });
   }
