@@ -57,6 +57,8 @@ export function createApp(args: AppArgs): Express {
   const metrics = args.metrics ?? new ServingMetrics();
   const app = express();
   app.disable('x-powered-by');
+  // ETags cost a hash of every JSON body, and API clients do not revalidate predictions.
+  app.set('etag', false);
 
   app.use(
     pinoHttp({
