@@ -2,13 +2,45 @@ import { Command } from 'commander';
 import { selectBackend } from '../core/backend/select-backend.js';
 import { createLogger } from '../core/logger.js';
 import { ModelRegistry, summarizeEntry } from '../core/registry/model-registry.js';
+import { promoteVersion, rollBack, startCanary, startExperiment, startShadow, type RolloutCommandContext } from '../core/lifecycle/rollout-commands.js';
+import { buildRolloutStatus } from '../core/lifecycle/rollout-status.js';
+import { RolloutStore } from '../core/lifecycle/rollout-store.js';
+import { openDatabase } from '../db/open-database.js';
+import { parsePositiveInteger, parsePositiveNumber } from './lib/cli-options.js';
+import { formatRolloutStatus } from './lib/format-rollout-status.js';
 
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
 const registry = () => new ModelRegistry(program.opts<{ modelsDir: string }>().modelsDir, logger);
 
+/** Runs `command` with the rollout table of the database that the service polls, then closes it. */
+async function withRollouts<T>(command: (context: RolloutCommandContext) => T | Promise<T>): Promise<T> {
+  const database = openDatabase({ file: program.opts<{ db: string }>().db, logger });
+  try {
+    return await command({ store: new RolloutStore(database), registry: registry() });
+  } finally {
+    database.close();
+  }
+}
+
+/** Gate settings from the canary options; unset options keep their defaults. */
+function gateOptions(options: { gates?: string; minLabelled?: number; maxLabelled?: number; margin?: number; alpha?: number; maxErrorRate?: number; maxP99Ratio?: number; maxP99Ms?: number }): Record<string, unknown> {
+  const fromJson = options.gates ? (JSON.parse(options.gates) as Record<string, unknown>) : {};
+  const fields = {
+    minLabelled: options.minLabelled,
+    maxLabelled: options.maxLabelled,
+    accuracyMargin: options.margin,
+    alpha: options.alpha,
+    maxErrorRate: options.maxErrorRate,
+    maxP99LatencyRatio: options.maxP99Ratio,
+    maxP99LatencyMs: options.maxP99Ms,
+  };
+  return { ...fromJson, ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) };
+}
+
 const program = new Command('models')
   .description('List and manage the versions in the model registry.')
   .option('--models-dir <dir>', 'model registry folder', process.env.SNAPCLASS_MODELS_DIR ?? 'models')
+  .option('--db <file>', 'SQLite file that the service reads its rollout from', process.env.SNAPCLASS_DB ?? 'data/snapclass.db')
   .showHelpAfterError();
 
 program
@@ -40,11 +72,70 @@ program
 
 program
   .command('promote <version>')
-  .description('make VERSION the production model, after checking that its files and metrics load')
+  .description('make VERSION the production model, after checking that its files and metrics load; ends a rollout of VERSION as promoted')
   .action(async (version: string) => {
     await selectBackend({ logger });
-    await registry().promote(version);
-    process.stdout.write(`${version} is now the production model. Restart the service to serve it.\n`);
+    const previous = await withRollouts((context) => promoteVersion(context, version));
+    process.stdout.write(`${version} is now the production model (was ${previous ?? 'none'}). A running service serves it within a second.\n`);
+  });
+
+program
+  .command('shadow <version>')
+  .description('send a copy of every production request to VERSION; users keep getting production answers')
+  .action(async (version: string) => {
+    const rollout = await withRollouts((context) => startShadow(context, version));
+    process.stdout.write(`Rollout ${rollout.id}: ${version} shadows production ${rollout.productionVersion}. See \`npm run models -- status\`.\n`);
+  });
+
+program
+  .command('canary <version>')
+  .description('let VERSION answer a share of users, chosen by a stable hash of their user id; repeat with another --percent to ramp')
+  .requiredOption('--percent <p>', 'percent of users that VERSION answers, above 0 and at most 100', parsePositiveNumber('--percent'))
+  .option('--manual', 'only report the gates; promote or roll back by hand', false)
+  .option('--gates <json>', 'gate settings as JSON, such as {"minLabelled":500} (see docs/lifecycle.md)')
+  .option('--min-labelled <n>', 'labelled predictions per arm before the accuracy gate decides (default 200)', parsePositiveInteger('--min-labelled'))
+  .option('--max-labelled <n>', 'labelled predictions per arm after which an undecided candidate is rolled back (default 2000)', parsePositiveInteger('--max-labelled'))
+  .option('--margin <x>', 'largest accepted accuracy drop against production, as a proportion (default 0.02)', Number)
+  .option('--alpha <x>', 'significance level of the one-sided accuracy tests (default 0.05)', Number)
+  .option('--max-error-rate <x>', 'largest accepted share of failed requests (default 0.01)', Number)
+  .option('--max-p99-ratio <x>', "largest accepted p99 latency as a multiple of production's (default 1.5)", parsePositiveNumber('--max-p99-ratio'))
+  .option('--max-p99-ms <ms>', 'largest accepted p99 latency in milliseconds (default: no absolute limit)', parsePositiveNumber('--max-p99-ms'))
+  .action(async (version: string, options: { percent: number; manual: boolean; gates?: string }) => {
+    const rollout = await withRollouts((context) => startCanary(context, { version, percent: options.percent, gates: gateOptions(options), automatic: !options.manual }));
+    process.stdout.write(`Rollout ${rollout.id}: ${version} answers ${rollout.percent}% of users${rollout.automatic ? '; the service promotes or rolls it back when the gates decide' : ''}.\n`);
+  });
+
+program
+  .command('ab <a> <b>')
+  .description('split users between versions A and B and test the difference in feedback accuracy')
+  .option('--split <p>', 'percent of users that B answers', parsePositiveNumber('--split'), 50)
+  .action(async (versionA: string, versionB: string, options: { split: number }) => {
+    const rollout = await withRollouts((context) => startExperiment(context, { versionA, versionB, split: options.split }));
+    process.stdout.write(`Rollout ${rollout.id}: A ${versionA} answers ${100 - rollout.percent}% and B ${versionB} ${rollout.percent}% of users.\n`);
+  });
+
+program
+  .command('status')
+  .description('print the active or latest rollout: arms, gates or A/B test, shadow agreement and the log')
+  .option('--json', 'print one JSON object', false)
+  .action(async (options: { json: boolean }) => {
+    const status = await withRollouts((context) => buildRolloutStatus(context.store, context.registry.productionVersion()));
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      return;
+    }
+    const production = status.productionVersion ? registry().readMetadata(status.productionVersion) : null;
+    process.stdout.write(formatRolloutStatus(status, production?.classNames));
+  });
+
+program
+  .command('rollback')
+  .description('end the active rollout so production answers everyone, or else return to the previous production version')
+  .action(async () => {
+    await selectBackend({ logger });
+    const result = await withRollouts((context) => rollBack(context));
+    if (result.kind === 'rollout') process.stdout.write(`Rollout ${result.rollout.id} rolled back: ${result.rollout.productionVersion} answers every user again.\n`);
+    else process.stdout.write(`Production rolled back from ${result.from} to ${result.to}. A running service serves it within a second.\n`);
   });
 
 program
