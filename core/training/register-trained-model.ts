@@ -6,7 +6,7 @@ import type { PreprocessingParams } from '../features/preprocessing.js';
 import { buildReferenceProfile, REFERENCE_PROFILE_FILE } from '../features/reference-profile.js';
 import { readGitInfo } from '../registry/git-info.js';
 import type { ModelMetadata } from '../registry/model-metadata.js';
-import type { ModelRegistry } from '../registry/model-registry.js';
+import type { ExtraModelFile, ModelRegistry } from '../registry/model-registry.js';
 import type { EpochRecord, StopReason, TrainingArgs } from './train-model.js';
 
 /** A trained model with everything its metadata records. */
@@ -33,6 +33,10 @@ export interface RegisterTrainedModelArgs {
   runId?: number;
   /** Make the new model production: always, only when there is none (default), or never. */
   promote?: 'always' | 'if-none' | 'never';
+  /** The version this model was derived from, such as the production model that a retrained model started from. */
+  parentVersion?: string;
+  /** More files to save beside the model, such as a retrained model's `lineage.json`. */
+  extraFiles?: ExtraModelFile[];
 }
 
 /**
@@ -70,8 +74,9 @@ export async function registerTrainedModel(args: RegisterTrainedModelArgs): Prom
       backend: args.backend,
       trainingTimeMs: trained.trainingTimeMs,
       git: readGitInfo(),
+      parentVersion: args.parentVersion,
     },
-    [{ name: REFERENCE_PROFILE_FILE, content: `${JSON.stringify(profile, null, 1)}\n` }],
+    [{ name: REFERENCE_PROFILE_FILE, content: `${JSON.stringify(profile, null, 1)}\n` }, ...(args.extraFiles ?? [])],
   );
 
   const promote = args.promote ?? 'if-none';

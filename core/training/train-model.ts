@@ -73,6 +73,15 @@ export interface EpochRecord {
   durationMs: number;
 }
 
+/**
+ * Weights and preprocessing to continue from (fine-tuning), such as the production model's. The
+ * architecture arguments must build the same layers; the weights are copied, not shared.
+ */
+export interface WarmStart {
+  model: tf.LayersModel;
+  preprocessing: PreprocessingParams;
+}
+
 /** Reason the epoch loop ended. */
 export type StopReason = 'completed' | 'early_stopping' | 'time_budget';
 
@@ -96,8 +105,11 @@ export interface TrainingResult {
  * validation split after every epoch. Training stops early when the validation loss has not
  * improved for `earlyStoppingPatience` epochs (default 3) or when `maxTrainingMinutes` is
  * spent, and the weights of the best epoch are restored. The test split is never passed in.
+ * With `warmStart`, training starts from its weights and keeps its preprocessing, so inputs are
+ * scaled as the original model was trained on them.
  *
  * @throws SnapclassError from {@link buildModel} for an unknown architecture.
+ * @throws Error from tfjs `setWeights` when `warmStart.model` has other layer shapes than `args` build.
  * @throws ZodError when the augmentation or schedule arguments are out of range.
  */
 export async function trainModel(
@@ -105,12 +117,13 @@ export async function trainModel(
   args: TrainingArgs,
   callbacks: TrainingCallbacks = {},
   logger: Logger = silentLogger,
+  warmStart?: WarmStart,
 ): Promise<TrainingResult> {
   const log = logger.child({ component: 'training' });
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const { height, width, channels, classNames } = data;
-  const preprocessing = fitPreprocessing(data.train.images, { height, width, channels });
+  const preprocessing = warmStart?.preprocessing ?? fitPreprocessing(data.train.images, { height, width, channels });
   const augmentation = augmentationSchema.parse(args.augmentation ?? {});
   const schedule = learningRateScheduleSchema.parse(args.schedule ?? { kind: 'constant' });
 
@@ -122,6 +135,7 @@ export async function trainModel(
     width: args.width,
     batchNorm: args.batchNorm,
   });
+  if (warmStart) model.setWeights(warmStart.model.getWeights());
   const optimizer = tf.train.adam(args.learningRate);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   log.info({ ...args, augmentation, schedule, parameters: model.countParams() }, 'training started');
