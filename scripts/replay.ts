@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { loadFashionMnist, requireFashionMnist } from '../core/data/fashion-mnist.js';
 import { parseNonNegativeInteger, parsePositiveInteger, parsePositiveNumber } from './lib/cli-options.js';
 import { replayImages, type ReplaySummary } from './lib/replay-images.js';
+import { parseReplaySource, parseShare, runStreamReplay } from './lib/replay-stream.js';
 
 const program = new Command('replay')
   .description('Send held-out Fashion-MNIST test images to a running service as PNG uploads and summarise the answers.')
@@ -12,10 +13,17 @@ const program = new Command('replay')
   .option('--rate <n>', 'maximum requests started per second (default: unlimited)', parsePositiveNumber('--rate'))
   .option('--offset <n>', 'index of the first test image', parseNonNegativeInteger('--offset'), 0)
   .option('--json', 'print the summary as one JSON object', false)
+  .option('--source <source>', '"test": the test images in order; "stream": a seeded drift stream of them', parseReplaySource, 'test')
+  .option('--drift <preset>', 'drift preset or .json schedule of --source stream (see docs/monitoring.md)', 'none')
+  .option('--feedback <rate>', 'share of stream predictions whose simulated user sends feedback, 0 to 1', parseShare('--feedback'), 0)
+  .option('--feedback-error <rate>', 'share of that feedback naming a wrong class, 0 to 1', parseShare('--feedback-error'), 0)
+  .option('--seed <n>', 'seed of the drift stream', parseNonNegativeInteger('--seed'), 1)
+  .option('--duration <seconds>', 'simulated seconds of the drift stream, 25 images each', parsePositiveInteger('--duration'), 120)
   .showHelpAfterError();
 
 program.parse();
-const options = program.opts<{ url: string; count: number; concurrency: number; rate?: number; offset: number; json: boolean }>();
+const options = program.opts<{ url: string; count: number; concurrency: number; rate?: number; offset: number; json: boolean; source: string; drift: string; feedback: number; feedbackError: number; seed: number; duration: number }>();
+if (options.source === 'stream') process.exit(await runStreamReplay(options));
 
 try {
   const dataset = await loadFashionMnist(requireFashionMnist({ env: process.env, cwd: process.cwd() }), { expectedChecksums: null });
