@@ -68,15 +68,15 @@ export interface RunDriftTestsArgs {
  * confidence (output drift), a binomial test on feedback accuracy and the drop of the estimated
  * accuracy (performance). Tests without enough data are returned as skipped, not drifted.
  */
-export function runDriftTests(args: RunDriftTestsArgs): DriftTestResult[] {
-  return [...inputTests(args), ...outputTests(args), ...performanceTests(args)];
+export async function runDriftTests(args: RunDriftTestsArgs): Promise<DriftTestResult[]> {
+  return [...(await inputTests(args)), ...outputTests(args), ...performanceTests(args)];
 }
 
 function skipped(name: string, kind: DriftTestResult['kind'], threshold: number, thresholdOn: DriftTestResult['thresholdOn'], sampleSize: number, reason: string): DriftTestResult {
   return { name, kind, statistic: null, pValue: null, threshold, thresholdOn, drifted: false, sampleSize, skipped: reason };
 }
 
-function inputTests({ baseline, observations, thresholds, minimumSamples, random, mmdPermutations }: RunDriftTestsArgs): DriftTestResult[] {
+async function inputTests({ baseline, observations, thresholds, minimumSamples, random, mmdPermutations }: RunDriftTestsArgs): Promise<DriftTestResult[]> {
   const count = observations.predictedClasses.length;
   const tooFew = count < minimumSamples.predictions ? `${count} predictions, fewer than ${minimumSamples.predictions}` : null;
   const results: DriftTestResult[] = [];
@@ -105,7 +105,7 @@ function inputTests({ baseline, observations, thresholds, minimumSamples, random
   if (tooFew || embeddingCount < 2) {
     results.push(skipped('mmd.embeddings', 'input', thresholds.mmdPValue, 'pValue', embeddingCount, tooFew ?? 'no embeddings'));
   } else {
-    const mmd = mmdPermutationTest(observations.embeddings, baseline.mmdEmbeddings, { bandwidth: baseline.mmdBandwidth, permutations: mmdPermutations, random });
+    const mmd = await mmdPermutationTest(observations.embeddings, baseline.mmdEmbeddings, { bandwidth: baseline.mmdBandwidth, permutations: mmdPermutations, random });
     results.push({ name: 'mmd.embeddings', kind: 'input', statistic: mmd.statistic, pValue: mmd.pValue, threshold: thresholds.mmdPValue, thresholdOn: 'pValue', drifted: mmd.pValue < thresholds.mmdPValue, sampleSize: embeddingCount });
   }
   return results;

@@ -106,7 +106,7 @@ export async function summarizeWindow(input: WindowInput, args: SummarizeWindowA
     calibratedConfidences = Array.from({ length: count }, (_, i) => calibratedConfidence(rowOf(probe.probabilities, i, probe.classCount), baseline.temperature));
     const embeddingCount = Math.min(count, args.mmdSampleSize ?? 250);
     const embeddings = Array.from({ length: embeddingCount }, (_, i) => rowOf(probe.embeddings, Math.floor((i * count) / embeddingCount), probe.embeddingSize));
-    tests = runDriftTests({
+    tests = await runDriftTests({
       baseline,
       observations: {
         imageStatistics: { meanIntensity: round(statistics.meanIntensity), contrast: round(statistics.contrast), inkCoverage: round(statistics.inkCoverage) },

@@ -29,12 +29,13 @@ export interface MmdTestResult {
  * discrepancy (Gretton et al., 2012) under a Gaussian kernel. The statistic is the unbiased
  * MMD²; the p-value counts random relabellings of the pooled vectors whose statistic reaches
  * the observed one: (1 + reached) / (1 + drawn), or reached / drawn when stopped early.
- * Cost: one kernel matrix of (n + m)² entries, then (n + m)² / 2 additions per permutation.
+ * Cost: one kernel matrix of (n + m)² entries, then (n + m)² / 2 additions per permutation; the
+ * loop yields to the event loop every 50 permutations, so a service keeps answering meanwhile.
  *
  * @throws InvalidSampleError when a set has fewer than 2 vectors, the dimensions differ, or the
  *   bandwidth is not positive.
  */
-export function mmdPermutationTest(x: readonly ArrayLike<number>[], y: readonly ArrayLike<number>[], args: MmdTestArgs): MmdTestResult {
+export async function mmdPermutationTest(x: readonly ArrayLike<number>[], y: readonly ArrayLike<number>[], args: MmdTestArgs): Promise<MmdTestResult> {
   if (x.length < 2 || y.length < 2) throw new InvalidSampleError(`The MMD test needs at least 2 vectors per set, received ${x.length} and ${y.length}.`);
   if (!(args.bandwidth > 0)) throw new InvalidSampleError(`The MMD kernel bandwidth must be positive, received ${args.bandwidth}.`);
   const pooled = [...x, ...y];
@@ -53,6 +54,7 @@ export function mmdPermutationTest(x: readonly ArrayLike<number>[], y: readonly 
   let reached = 0;
   let drawn = 0;
   while (drawn < maxPermutations) {
+    if (drawn % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
     shuffle(groups, args.random);
     drawn++;
     if (unbiasedMmd(kernel, size, groups, x.length) >= observed) reached++;

@@ -129,23 +129,23 @@ describe('special functions', () => {
 });
 
 describe('mmdPermutationTest', () => {
-  it('matches hand computation of the statistic', () => {
+  it('matches hand computation of the statistic', async () => {
     const e = Math.exp;
     // Within each set one pair at distance 1; between sets distances 3, 4, 2, 3; bandwidth 1.
     const between = (e(-4.5) + e(-8) + e(-2) + e(-4.5)) / 4;
-    const result = mmdPermutationTest([[0], [1]], [[3], [4]], { bandwidth: 1, permutations: 10, random: createRandom(1) });
+    const result = await mmdPermutationTest([[0], [1]], [[3], [4]], { bandwidth: 1, permutations: 10, random: createRandom(1) });
     expect(result.statistic).toBeCloseTo(e(-0.5) + e(-0.5) - 2 * between, 14);
   });
 
-  it('separates shifted clouds and keeps equal ones', () => {
+  it('separates shifted clouds and keeps equal ones', async () => {
     const random = createRandom(3);
     const cloud = (shift: number, count: number) => Array.from({ length: count }, () => [random() + shift, random()]);
     const reference = cloud(0, 40);
-    const shifted = mmdPermutationTest(cloud(0.5, 40), reference, { bandwidth: 0.5, permutations: 500, random });
+    const shifted = await mmdPermutationTest(cloud(0.5, 40), reference, { bandwidth: 0.5, permutations: 500, random });
     expect(shifted.permutations).toBe(500);
     expect(shifted.pValue).toBeCloseTo(1 / 501, 12);
 
-    const same = mmdPermutationTest(cloud(0, 40), reference, { bandwidth: 0.5, permutations: 500, random });
+    const same = await mmdPermutationTest(cloud(0, 40), reference, { bandwidth: 0.5, permutations: 500, random });
     expect(same.pValue).toBeGreaterThan(0.05);
     // Stopped early once 20 permutations reached the observed statistic.
     expect(same.permutations).toBeLessThan(500);
@@ -156,7 +156,7 @@ describe('mmdPermutationTest', () => {
     expect(medianPairwiseDistance([[0], [1], [3]], createRandom(1))).toBe(2);
   });
 
-  it('rejects vectors of different dimensions', () => {
-    expect(() => mmdPermutationTest([[0, 1], [1]], [[0], [1]], { bandwidth: 1, random: createRandom(1) })).toThrow(/vector 1 has 1/);
+  it('rejects vectors of different dimensions', async () => {
+    await expect(mmdPermutationTest([[0, 1], [1]], [[0], [1]], { bandwidth: 1, random: createRandom(1) })).rejects.toThrow(/vector 1 has 1/);
   });
 });
