@@ -53,7 +53,7 @@ try {
   process.exitCode = 1;
 }
 
-/** One Markdown row per schedule: false alarms, detections within two windows, and the tests that fired first. */
+/** Formats one Markdown row per schedule: false alarms, detections within two windows, and the tests that fired first. */
 function formatTable(runs: SimulationRun[]): string {
   const lines = ['| schedule | runs | runs with a false alarm | detected within 2 windows of onset | median delay (windows) | tests that fired at detection |', '|---|---|---|---|---|---|'];
   for (const name of [...new Set(runs.map((run) => run.schedule))]) {

@@ -37,7 +37,7 @@ export class AlertNotifier {
     this.logger = args.logger.child({ component: 'alerts' });
   }
 
-  /** Logs and posts one state change. Resolves after the webhook answered, failed or timed out. */
+  /** Logs and posts one state change. Resolves after the webhook responded, failed or timed out. */
   async notify(previousState: MonitoringState, windowId: number, summary: WindowSummary): Promise<void> {
     const payload: AlertPayload = {
       event: 'snapclass.monitoring.state_changed',

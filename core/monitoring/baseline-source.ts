@@ -17,9 +17,9 @@ export interface BaselineFromDataArgs {
 }
 
 /**
- * Builds a model's monitoring baseline from the data it was trained on: the validation split,
- * split again with the seed and fraction in the model's metadata, and the reference profile
- * saved beside the model (computed from the training split for models saved without one).
+ * Builds a model's monitoring baseline from the data it was trained on. The validation split is
+ * made again with the seed and fraction in the model's metadata. The reference profile is read
+ * from beside the model, or computed from the training split for models saved without one.
  *
  * @throws BaselineError when the data set cannot be loaded, or its SHA-256 differs from the
  *   one recorded in the model's metadata (other data would make every test drift).

@@ -27,11 +27,11 @@ export interface DriftMonitorArgs {
   buildBaseline?: (loaded: LoadedModel) => Promise<MonitoringBaseline>;
 }
 
-/** Where the baseline of the serving model stands. */
+/** Status of the serving model's baseline. */
 export interface BaselineStatus {
   status: 'building' | 'ready' | 'unavailable';
   modelVersion: string | null;
-  /** Why the baseline is unavailable, and what to do. */
+  /** Reason the baseline is unavailable, and the fix. */
   reason?: string;
 }
 
@@ -242,7 +242,7 @@ export class DriftMonitor {
     return counts;
   }
 
-  /** The latest window of the serving model, or null. */
+  /** Returns the latest window of any model version, or null before the first one closes. */
   latestSummary(): { id: number; summary: WindowSummary } | null {
     const latest = this.store.latestWindow();
     return latest ? { id: latest.id, summary: latest.summary } : null;

@@ -100,7 +100,7 @@ function classIndexOf(classNames: readonly string[], name: string): number {
   return index;
 }
 
-/** Draws image indices from one shuffled order, and from per-class orders when a class mix asks for them. */
+/** Draws image indices from one shuffled order, and from per-class orders when a class mix needs them. */
 class ImageSampler {
   private readonly order: Uint32Array;
   private position = 0;

@@ -20,7 +20,7 @@ export const PSI_PREDICTIONS_PER_BIN = 10;
 export interface DriftTestResult {
   /** Stable name: `ks.meanIntensity`, `psi.contrast`, `mmd.embeddings`, `chiSquare.classMix`, `ks.confidence`, `binomial.accuracy`, `drop.estimatedAccuracy`. */
   name: string;
-  /** What drifted when it fires: the inputs, the model's outputs, or its performance. */
+  /** Part of the system that the test watches: the inputs, the model's outputs, or its performance. */
   kind: 'input' | 'output' | 'performance';
   /** Null when the test was skipped. */
   statistic: number | null;
@@ -32,11 +32,11 @@ export interface DriftTestResult {
   drifted: boolean;
   /** Observations the test used. */
   sampleSize: number;
-  /** Why the test did not run, such as too few predictions. */
+  /** Reason the test did not run, such as too few predictions. */
   skipped?: string;
 }
 
-/** What a window of traffic showed, as the drift tests read it. */
+/** Observations of one window of traffic, as the drift tests read them. */
 export interface WindowObservations {
   /** Image statistics of the window's inputs, rounded like the baseline's. */
   imageStatistics: Record<ImageStatisticName, number[]>;
@@ -63,10 +63,10 @@ export interface RunDriftTestsArgs {
 }
 
 /**
- * Runs every drift test of a window against the baseline: KS and PSI on each image statistic,
- * MMD on embeddings (input drift), chi-square on the predicted-class mix and KS on calibrated
- * confidence (output drift), a binomial test on feedback accuracy and the drop of the estimated
- * accuracy (performance). Tests without enough data are returned as skipped, not drifted.
+ * Runs every drift test of a window against the baseline. Input drift: KS and PSI on each image
+ * statistic, and MMD on embeddings. Output drift: chi-square on the predicted-class mix, and KS
+ * on calibrated confidence. Performance: a binomial test on feedback accuracy, and the drop of
+ * the estimated accuracy. Tests without enough data are returned as skipped, not drifted.
  */
 export async function runDriftTests(args: RunDriftTestsArgs): Promise<DriftTestResult[]> {
   return [...(await inputTests(args)), ...outputTests(args), ...performanceTests(args)];

@@ -7,7 +7,7 @@ import { OUT_OF_DISTRIBUTION_KINDS, drawOutOfDistributionImage, type OutOfDistri
 import { scoreOutOfDistribution } from './out-of-distribution.js';
 import { areaUnderRocCurve } from './statistics/auroc.js';
 
-/** How well the detector separates one kind of foreign image from in-distribution images. */
+/** Separation of one kind of foreign image from in-distribution images by the detector. */
 export interface OutOfDistributionEvaluation {
   kind: OutOfDistributionKind;
   count: number;

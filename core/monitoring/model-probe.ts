@@ -33,6 +33,8 @@ export async function probeModel(model: tf.LayersModel, pixels: Uint8Array, coun
   const imageSize = params.height * params.width * params.channels;
   const embeddings = new Float32Array(count * embeddingSize);
   const probabilities = new Float32Array(count * classCount);
+  // A window may hold no prediction of the serving model (all from a rollout's other version).
+  if (count === 0) return { count, embeddingSize, classCount, embeddings, probabilities };
 
   for (let start = 0; start < count; start += batchSize) {
     const end = Math.min(start + batchSize, count);

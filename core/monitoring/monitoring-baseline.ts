@@ -11,8 +11,8 @@ import { calibratedConfidence, fitTemperature, predictedClasses } from './temper
 const mahalanobisSchema = z.object({ classMeans: z.array(z.array(z.number())), precision: z.array(z.number()), threshold: z.number() });
 
 /**
- * What live traffic is compared with, per model version: statistics of held-out reference
- * images (the validation split) as the model sees them, and the training data's profile.
+ * Reference that live traffic is compared with, per model version: statistics of held-out
+ * reference images (the validation split) run through the model, and the training data's profile.
  * Built once per model version and stored in SQLite, so a restart needs no data set.
  */
 export const monitoringBaselineSchema = z.object({

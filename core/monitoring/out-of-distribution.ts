@@ -12,11 +12,12 @@ export interface MahalanobisModel {
 
 /**
  * The out-of-distribution detector: three scores, each divided by its own threshold, and the
- * largest ratio is the image's score, flagged above 1. The scores are the Mahalanobis distance of
- * the penultimate-layer embedding to the nearest class (Lee et al., 2018, "A simple unified
- * framework for detecting out-of-distribution samples and adversarial attacks"), the Mahalanobis
- * distance of the image statistics (mean intensity, contrast, ink coverage) to the reference,
- * which catches blank pages, and 1 minus the top-class probability (Hendrycks and Gimpel, 2017).
+ * largest ratio is the image's score, flagged above 1. The first score is the Mahalanobis
+ * distance of the penultimate-layer embedding to the nearest class mean (Lee et al., 2018, "A
+ * simple unified framework for detecting out-of-distribution samples and adversarial attacks").
+ * The second is the Mahalanobis distance of the image statistics (mean intensity, contrast, ink
+ * coverage) to the reference, which catches blank pages. The third is 1 minus the top-class
+ * probability (Hendrycks and Gimpel, 2017).
  */
 export interface OutOfDistributionDetector {
   embedding: MahalanobisModel;
@@ -27,7 +28,7 @@ export interface OutOfDistributionDetector {
   falsePositiveRate: number;
 }
 
-/** What the detector reads of a batch of images: all row-major. */
+/** A batch of images as the detector reads them, all row-major. */
 export interface DetectorInput {
   count: number;
   embeddings: Float32Array;

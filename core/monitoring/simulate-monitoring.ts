@@ -28,7 +28,7 @@ export interface SimulateMonitoringArgs {
   thresholds?: DriftThresholds;
 }
 
-/** What one window of a simulated run showed. */
+/** Outcome of one window of a simulated run. */
 export interface SimulatedWindow {
   index: number;
   /** Simulated seconds of the window's first and last image. */

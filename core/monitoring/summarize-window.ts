@@ -40,7 +40,7 @@ export interface WindowInput {
   errors: Record<string, number>;
 }
 
-/** What one window of traffic showed; stored as JSON and served by the monitoring API. */
+/** Summary of one window of traffic, stored as JSON and served by the monitoring API. */
 export interface WindowSummary {
   modelVersion: string;
   startedAt: string;
@@ -148,8 +148,14 @@ export async function summarizeWindow(input: WindowInput, args: SummarizeWindowA
       referenceAccuracy,
     },
     drift: { detected, tests },
-    state: !detected ? 'ok' : args.previousDetected ? 'drift' : 'warning',
+    state: stateOf(detected, args.previousDetected),
   };
+}
+
+/** Returns `ok` without drift, `warning` for drift in this window only, `drift` for drift in this one and the one before. */
+function stateOf(detected: boolean, previousDetected: boolean): MonitoringState {
+  if (!detected) return 'ok';
+  return previousDetected ? 'drift' : 'warning';
 }
 
 function countFeedback(feedback: WindowFeedback[]): { correct: number; total: number } {

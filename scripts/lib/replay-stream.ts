@@ -29,14 +29,14 @@ export interface ReplayStreamArgs {
   timeoutMs?: number;
 }
 
-/** What a stream replay measured. */
+/** Measurements of a stream replay. */
 export interface ReplayStreamSummary {
   schedule: string;
   sent: number;
   succeeded: number;
   /** Failed requests by HTTP status, or `network` when there was no response. */
   failed: Record<string, number>;
-  /** Share of answers whose label equals the source image's class. */
+  /** Share of successful responses whose label equals the source image's class. */
   accuracy: number | null;
   outOfDistribution: number;
   feedback: { sent: number; failed: number };
@@ -46,7 +46,7 @@ export interface ReplayStreamSummary {
 
 /**
  * Sends a drift stream through a running service as PNG uploads, in stream order (at most
- * `concurrency` in flight), and posts simulated user feedback on a share of the answers, so the
+ * `concurrency` in flight), and posts simulated user feedback on a share of the responses, so the
  * service's monitor sees the drift, its output and its feedback as in production.
  */
 export async function replayStream(args: ReplayStreamArgs): Promise<ReplayStreamSummary> {
@@ -116,7 +116,7 @@ export async function replayStream(args: ReplayStreamArgs): Promise<ReplayStream
   };
 }
 
-/** The class a simulated user names: the stream's label, or with `errorRate` a random other class. */
+/** Returns the class a simulated user names: the stream's label, or with `errorRate` a random other class. */
 function namedLabel(item: StreamItem, classCount: number, errorRate: number, random: () => number): number {
   if (random() >= errorRate) return item.label;
   return (item.label + 1 + Math.floor(random() * (classCount - 1))) % classCount;

@@ -143,7 +143,9 @@ function drawDriftTests(windows, labels) {
     figure.dataset.test = latestTest.name;
     figure.dataset.drifted = String(latestTest.drifted);
     const caption = document.createElement('figcaption');
-    const value = latestTest.skipped ? 'skipped' : latestTest.thresholdOn === 'pValue' ? `p=${latestTest.pValue.toExponential(1)} (threshold ${latestTest.threshold})` : `${latestTest.statistic.toFixed(3)} (threshold ${latestTest.threshold})`;
+    let value = `${latestTest.statistic?.toFixed(3)} (threshold ${latestTest.threshold})`;
+    if (latestTest.skipped) value = 'skipped';
+    else if (latestTest.thresholdOn === 'pValue') value = `p=${latestTest.pValue.toExponential(1)} (threshold ${latestTest.threshold})`;
     caption.append(`${latestTest.name} `);
     const valueSpan = document.createElement('span');
     valueSpan.className = 'value';
@@ -200,7 +202,7 @@ function drawClassMix(latest) {
 
 async function fetchJson(url) {
   const response = await fetch(url, { cache: 'no-store' });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  if (!response.ok) throw new Error(`${url} returned status ${response.status}`);
   return response.json();
 }
 

@@ -30,7 +30,7 @@ export interface MmdTestResult {
  * MMD²; the p-value counts random relabellings of the pooled vectors whose statistic reaches
  * the observed one: (1 + reached) / (1 + drawn), or reached / drawn when stopped early.
  * Cost: one kernel matrix of (n + m)² entries, then (n + m)² / 2 additions per permutation; the
- * loop yields to the event loop every 50 permutations, so a service keeps answering meanwhile.
+ * loop yields to the event loop every 50 permutations, so a service keeps serving requests meanwhile.
  *
  * @throws InvalidSampleError when a set has fewer than 2 vectors, the dimensions differ, or the
  *   bandwidth is not positive.
