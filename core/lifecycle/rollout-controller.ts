@@ -91,9 +91,16 @@ export class RolloutController {
     return this.lastDecision;
   }
 
-  /** Builds the status for `GET /v1/rollout`, with the version the service is serving now. */
-  status(): RolloutStatus & { servingVersion: string | null } {
-    return { ...buildRolloutStatus(this.args.store, this.args.registry.productionVersion()), servingVersion: this.args.predictions.model?.metadata.version ?? null };
+  /**
+   * Builds the status for `GET /v1/rollout`, with the version the service is serving now and the
+   * id of the rollout its router applies (which trails the table by up to one poll).
+   */
+  status(): RolloutStatus & { servingVersion: string | null; routedRolloutId: number | null } {
+    return {
+      ...buildRolloutStatus(this.args.store, this.args.registry.productionVersion()),
+      servingVersion: this.args.predictions.model?.metadata.version ?? null,
+      routedRolloutId: this.router.active?.id ?? null,
+    };
   }
 
   /** Runs one poll now; concurrent calls share the poll in progress. Errors are logged, not thrown. */
