@@ -81,7 +81,7 @@ program
 
 program
   .command('shadow <version>')
-  .description('send a copy of every production request to VERSION; users keep getting production answers')
+  .description('send a copy of every production request to VERSION; users keep getting production predictions')
   .action(async (version: string) => {
     const rollout = await withRollouts((context) => startShadow(context, version));
     process.stdout.write(`Rollout ${rollout.id}: ${version} shadows production ${rollout.productionVersion}. See \`npm run models -- status\`.\n`);
@@ -90,7 +90,7 @@ program
 program
   .command('canary <version>')
   .description('let VERSION answer a share of users, chosen by a stable hash of their user id; repeat with another --percent to ramp')
-  .requiredOption('--percent <p>', 'percent of users that VERSION answers, above 0 and at most 100', parsePositiveNumber('--percent'))
+  .requiredOption('--percent <p>', 'percent of users that VERSION serves, above 0 and at most 100', parsePositiveNumber('--percent'))
   .option('--manual', 'only report the gates; promote or roll back by hand', false)
   .option('--gates <json>', 'gate settings as JSON, such as {"minLabelled":500} (see docs/lifecycle.md)')
   .option('--min-labelled <n>', 'labelled predictions per arm before the accuracy gate decides (default 200)', parsePositiveInteger('--min-labelled'))
@@ -102,16 +102,16 @@ program
   .option('--max-p99-ms <ms>', 'largest accepted p99 latency in milliseconds (default: no absolute limit)', parsePositiveNumber('--max-p99-ms'))
   .action(async (version: string, options: { percent: number; manual: boolean; gates?: string }) => {
     const rollout = await withRollouts((context) => startCanary(context, { version, percent: options.percent, gates: gateOptions(options), automatic: !options.manual }));
-    process.stdout.write(`Rollout ${rollout.id}: ${version} answers ${rollout.percent}% of users${rollout.automatic ? '; the service promotes or rolls it back when the gates decide' : ''}.\n`);
+    process.stdout.write(`Rollout ${rollout.id}: ${version} serves ${rollout.percent}% of users${rollout.automatic ? '; the service promotes or rolls it back when the gates decide' : ''}.\n`);
   });
 
 program
   .command('ab <a> <b>')
   .description('split users between versions A and B and test the difference in feedback accuracy')
-  .option('--split <p>', 'percent of users that B answers', parsePositiveNumber('--split'), 50)
+  .option('--split <p>', 'percent of users that B serves', parsePositiveNumber('--split'), 50)
   .action(async (versionA: string, versionB: string, options: { split: number }) => {
     const rollout = await withRollouts((context) => startExperiment(context, { versionA, versionB, split: options.split }));
-    process.stdout.write(`Rollout ${rollout.id}: A ${versionA} answers ${100 - rollout.percent}% and B ${versionB} ${rollout.percent}% of users.\n`);
+    process.stdout.write(`Rollout ${rollout.id}: A ${versionA} serves ${100 - rollout.percent}% and B ${versionB} ${rollout.percent}% of users.\n`);
   });
 
 program
@@ -130,11 +130,11 @@ program
 
 program
   .command('rollback')
-  .description('end the active rollout so production answers everyone, or else return to the previous production version')
+  .description('end the active rollout so production serves everyone, or else return to the previous production version')
   .action(async () => {
     await selectBackend({ logger });
     const result = await withRollouts((context) => rollBack(context));
-    if (result.kind === 'rollout') process.stdout.write(`Rollout ${result.rollout.id} rolled back: ${result.rollout.productionVersion} answers every user again.\n`);
+    if (result.kind === 'rollout') process.stdout.write(`Rollout ${result.rollout.id} rolled back: ${result.rollout.productionVersion} serves every user again.\n`);
     else process.stdout.write(`Production rolled back from ${result.from} to ${result.to}. A running service serves it within a second.\n`);
   });
 

@@ -23,7 +23,7 @@ const program = new Command('simulate-update')
   .description('Run drifting traffic, retraining, shadow and canary against a running service and print a timeline.')
   .option('--url <url>', 'base URL of the running service', 'http://127.0.0.1:3000')
   .option('--drift <preset>', 'drift preset or .json schedule of the traffic', 'blur')
-  .option('--feedback <rate>', 'share of answers on which simulated users send the true label', Number, 0.5)
+  .option('--feedback <rate>', 'share of responses on which simulated users send the true label', Number, 0.5)
   .option('--bad-candidate', 'corrupt 60% of the training labels so the canary gates must roll the candidate back', false)
   .option('--canary-percent <p>', 'percent of users in the canary', parsePositiveNumber('--canary-percent'), 50)
   .option('--base-limit <n>', 'base training images used by the retraining', parsePositiveInteger('--base-limit'), 6000)
@@ -83,7 +83,7 @@ try {
   const onset = firstOnset(schedule) ?? 0;
 
   const health = await getJson<unknown>('/healthz');
-  if (!health) throw new Error(`No service answers at ${options.url}. Start it with \`npm start\` (same SNAPCLASS_DB and SNAPCLASS_MODELS_DIR) and retry.`);
+  if (!health) throw new Error(`No service responds at ${options.url}. Start it with \`npm start\` (same SNAPCLASS_DB and SNAPCLASS_MODELS_DIR) and retry.`);
   const production = registry.productionVersion();
   say(`service at ${options.url} serves ${production}; traffic drifts with "${schedule.name}" from simulated second ${onset}`);
 
@@ -141,7 +141,7 @@ try {
       `test ${percent(lineage.evaluation.test.candidate?.accuracy ?? null)} vs ${percent(lineage.evaluation.test.parent?.accuracy ?? null)}`,
   );
 
-  // 3. Shadow: the candidate sees copies, users keep production's answers.
+  // 3. Shadow: the candidate classifies copies while users get production's predictions.
   const shadow = startShadow(context, candidate);
   await waitForRouting(shadow.id);
   say(`shadow of ${candidate} started (rollout ${shadow.id})`);
@@ -187,7 +187,7 @@ try {
   const stayed = canaryResults.filter((result) => result.modelVersion === production);
   say(`canary traffic: ${candidate} ${percent(accuracyOf(served))} on ${served.length} images, ${production} ${percent(accuracyOf(stayed))} on ${stayed.length}`);
   if (outcome === 'promoted') say(`PROMOTED: ${candidate} is production; the service serves it now (registry: ${registry.productionVersion()})`);
-  else if (outcome === 'rolled_back') say(`ROLLED BACK: ${candidate} is archived; ${production} answers every user`);
+  else if (outcome === 'rolled_back') say(`ROLLED BACK: ${candidate} is archived; ${production} serves every user`);
   else say(`no decision after ${canaryResults.length} images; the canary is still active`);
 
   const after = await send(CHUNK);

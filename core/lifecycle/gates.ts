@@ -19,7 +19,7 @@ export interface GateCheck {
   details: Record<string, number | null>;
 }
 
-/** What the gates decide: promote when every gate passes, roll back when any fails, else wait. */
+/** Decision of the gates: promote when every gate passes, roll back when any fails, else wait. */
 export interface GateDecision {
   decision: 'promote' | 'rollback' | 'wait';
   checks: GateCheck[];

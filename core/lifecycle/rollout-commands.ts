@@ -4,7 +4,7 @@ import { parseGateSettings } from './gate-settings.js';
 import type { Rollout } from './rollout.js';
 import type { RolloutStore } from './rollout-store.js';
 
-/** What the rollout commands work on: the shared rollout table and the model registry. */
+/** Shared state of the rollout commands: the rollout table and the model registry. */
 export interface RolloutCommandContext {
   store: RolloutStore;
   registry: ModelRegistry;
@@ -13,7 +13,7 @@ export interface RolloutCommandContext {
 /** Options of {@link startCanary}. */
 export interface StartCanaryArgs {
   version: string;
-  /** Percent of users (above 0, at most 100) that the candidate answers. */
+  /** Percent of users (above 0, at most 100) that the candidate serves. */
   percent: number;
   /** Gate settings; see {@link parseGateSettings} for fields and defaults. */
   gates?: unknown;
@@ -23,7 +23,7 @@ export interface StartCanaryArgs {
 
 /**
  * Starts a shadow of `version`: it classifies a copy of every production request and never
- * answers users.
+ * serves users.
  *
  * @throws LifecycleError `invalid_rollout` for an unknown or production version, `rollout_active`
  *   when another rollout runs.
@@ -72,7 +72,7 @@ export function startExperiment(context: RolloutCommandContext, args: { versionA
 
 /**
  * Makes `version` production. When it is the candidate of the active rollout, the rollout ends
- * as promoted; any other active rollout is stopped, because its comparison no longer holds.
+ * as promoted. Any other active rollout is stopped, because its comparison no longer applies.
  * Returns the previous production version.
  *
  * @throws RegistryError when the version fails the promotion checks; the rollout is left as it was.
@@ -91,11 +91,11 @@ export async function promoteVersion(context: RolloutCommandContext, version: st
   return previous;
 }
 
-/** What {@link rollBack} did. */
+/** Outcome of {@link rollBack}. */
 export type RollbackResult = { kind: 'rollout'; rollout: Rollout } | { kind: 'production'; from: string; to: string };
 
 /**
- * Ends the active rollout as rolled back, so production answers every user again, and archives
+ * Ends the active rollout as rolled back, so production serves every user again, and archives
  * its candidate. Without an active rollout, restores the production version that the latest
  * promotion replaced.
  *

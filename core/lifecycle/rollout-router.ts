@@ -24,9 +24,9 @@ export interface RolloutRouterArgs {
 }
 
 /**
- * Routes requests for the active rollout. A canary answers the users whose bucket (see
+ * Routes requests for the active rollout. A canary serves the users whose bucket (see
  * {@link isInCandidateShare}, salted with the rollout id) is below its percent; an A/B
- * experiment answers every user with arm A or B the same way; a shadow leaves every answer to
+ * experiment serves every user with arm A or B the same way; a shadow leaves every response to
  * production and hands a copy of each answered request to its {@link ShadowRunner}. Failed
  * predictions of either arm are counted for the error-rate gate.
  */
@@ -50,7 +50,7 @@ export class RolloutRouter implements ModelRouter {
     return this.shadow;
   }
 
-  /** Starts routing `rollout` with its loaded models; null stops routing, so production answers all. */
+  /** Starts routing `rollout` with its loaded models; null stops routing, so production serves all. */
   update(rollout: Rollout | null, models: RoutedModels | null): void {
     const previousShadow = this.shadow;
     this.shadow = rollout?.kind === 'shadow' && models ? this.args.createShadowRunner(rollout, models.candidate) : null;

@@ -65,7 +65,9 @@ export function buildRolloutStatus(store: RolloutStore, productionVersion: strin
 export function compareArms(a: ArmStats, b: ArmStats, alpha: number): ExperimentReport {
   const comparison = compareProportions({ successes: a.correct, trials: a.labelled }, { successes: b.correct, trials: b.labelled });
   const significant = comparison.pValue < alpha;
-  return { ...comparison, alpha, significant, better: significant ? (comparison.difference > 0 ? 'B' : 'A') : null };
+  let better: ExperimentReport['better'] = null;
+  if (significant) better = comparison.difference > 0 ? 'B' : 'A';
+  return { ...comparison, alpha, significant, better };
 }
 
 function report(stats: ArmStats, role: ArmReport['role']): ArmReport {

@@ -124,7 +124,7 @@ export class RolloutStore {
         const current = this.get(id);
         if (!current || current.status !== 'active') throw new LifecycleError('no_active_rollout', `Rollout ${id} is not active, so its percent cannot change.`);
         this.handle.db.update(rollouts).set({ percent, updatedAt: now }).where(eq(rollouts.id, id)).run();
-        this.insertEvent(id, 'percent_changed', `${current.candidateVersion} now answers ${percent}% of users (was ${current.percent}%)`, { from: current.percent, to: percent }, now);
+        this.insertEvent(id, 'percent_changed', `${current.candidateVersion} now serves ${percent}% of users (was ${current.percent}%)`, { from: current.percent, to: percent }, now);
         return { ...current, percent, updatedAt: now };
       })(),
     );

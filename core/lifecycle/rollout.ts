@@ -1,7 +1,7 @@
 import type { RolloutRow } from '../../db/schema.js';
 import { parseGateSettings, type GateSettings } from './gate-settings.js';
 
-/** Kinds of rollout: a shadow gets copies of requests, a canary and an A/B arm answer users. */
+/** Kinds of rollout: a shadow gets copies of requests, a canary and an A/B arm serve users. */
 export type RolloutKind = RolloutRow['kind'];
 
 /** A rollout with its gate settings parsed. */
@@ -13,7 +13,7 @@ export interface Rollout {
   productionVersion: string;
   /** The model under test; arm B of an A/B experiment. */
   candidateVersion: string;
-  /** Percent of users (0 to 100) that the candidate answers; 0 for a shadow. */
+  /** Percent of users (0 to 100) that the candidate serves; 0 for a shadow. */
   percent: number;
   gates: GateSettings;
   /** Whether the service promotes or rolls back on its own when the gates decide. */
@@ -29,7 +29,7 @@ export function rolloutFromRow(row: RolloutRow): Rollout {
   return { ...row, gates: parseGateSettings(JSON.parse(row.gates)) };
 }
 
-/** A string that changes whenever routing of the rollout changes, for cheap polling. */
+/** Builds a string that changes whenever the routing of the rollout changes, for cheap polling. */
 export function routingKey(rollout: Rollout | null): string {
   if (!rollout) return 'none';
   return `${rollout.id}/${rollout.status}/${rollout.kind}/${rollout.productionVersion}/${rollout.candidateVersion}/${rollout.percent}`;

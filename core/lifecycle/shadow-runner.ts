@@ -10,7 +10,7 @@ export interface ShadowJob {
   productionLatencyMs: number;
 }
 
-/** The shadow's answer to one job, or why it gave none. */
+/** Outcome of the shadow model on one job: its class, or why it has none. */
 export interface ShadowOutcome {
   job: ShadowJob;
   candidateClassIndex: number | null;
@@ -42,7 +42,7 @@ export interface ShadowRunnerArgs {
  * so the queue fills and later jobs are dropped instead of piling up.
  *
  * NOTE: the shadow runs on the same thread as production. An asynchronous or slow shadow
- * cannot delay a user's answer, but a shadow whose model call computes synchronously (the
+ * cannot delay a user's response, but a shadow whose model call computes synchronously (the
  * TensorFlow.js cpu backend) holds the event loop for that call's duration, like any batch.
  */
 export class ShadowRunner {

@@ -1,6 +1,6 @@
 import type { StreamItem } from '../../core/monitoring/drift-stream.js';
 
-/** What one simulated request got back. */
+/** Result of one simulated request. */
 export interface TrafficResult {
   status: number;
   modelVersion: string | null;
@@ -17,7 +17,7 @@ export interface SendTrafficArgs {
   classNames: readonly string[];
   /** Requests in flight at once. */
   concurrency: number;
-  /** Share of answers on which the user sends feedback with the true label. */
+  /** Share of responses on which the user sends feedback with the true label. */
   feedbackRate: number;
   random: () => number;
   /** Index of the first item in the whole simulation, so user ids continue across phases. */
@@ -28,7 +28,7 @@ export interface SendTrafficArgs {
 
 /**
  * Sends stream images to `POST /v1/predictions` as JSON pixels, each with a simulated user id,
- * and posts feedback with the true label on a share of the answers. Request and feedback
+ * and posts feedback with the true label on a share of the responses. Request and feedback
  * failures are counted in the results, not thrown.
  */
 export async function sendTraffic(args: SendTrafficArgs): Promise<TrafficResult[]> {

@@ -51,7 +51,7 @@ function render(status) {
 async function refresh() {
   try {
     const response = await fetch('/v1/rollout');
-    if (!response.ok) throw new Error(`GET /v1/rollout answered ${response.status}`);
+    if (!response.ok) throw new Error(`GET /v1/rollout returned status ${response.status}`);
     render(await response.json());
   } catch (error) {
     panel.replaceChildren(element('p', `Cannot load the rollout state: ${error.message}. Retrying.`, 'error'));

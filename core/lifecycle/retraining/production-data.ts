@@ -52,7 +52,7 @@ export function readLabelledFeedback(handle: DatabaseHandle, classNames: readonl
 }
 
 /**
- * Reads labelled batches of production images: each folder holds one subfolder per class,
+ * Reads labelled batches of production images: each folder contains one subfolder per class,
  * named like the training classes, with PNG, JPEG or WebP files. A file's modification time
  * orders it among the other production images.
  *

@@ -38,7 +38,7 @@ export interface RetrainArgs {
   productionValidationFraction?: number;
   productionWeight?: number;
   baseTrainLimit?: number;
-  /** Least number of labelled production images, after deduplication, to retrain on; defaults to 50. */
+  /** Minimum number of labelled production images, after deduplication, to retrain on; defaults to 50. */
   minProductionImages?: number;
   validationLimits?: Partial<ValidationLimits>;
   /** Share of training labels replaced by a wrong class on purpose, for rollout drills; defaults to 0. */
@@ -56,7 +56,7 @@ export interface EvaluationPair {
   parent: { accuracy: number; macroF1: number } | null;
 }
 
-/** Where a retrained model came from: saved as `lineage.json` beside it. */
+/** Lineage of a retrained model, saved as `lineage.json` beside it. */
 export interface Lineage {
   parentVersion: string;
   warmStart: boolean;
@@ -77,7 +77,7 @@ export interface RetrainResult {
 /**
  * Builds a candidate from the base training data plus labelled production data (predictions
  * with labelled feedback and labelled batches). The data passes the same validation step as
- * every training run; the base test split and the most recent production images are kept out
+ * every training run. The base test split and the most recent production images are kept out
  * of training, and both the candidate and its parent are evaluated on them. The candidate is
  * registered (never promoted) with its parent version, run id and `lineage.json`.
  *

@@ -77,6 +77,18 @@ describe('retrainModel', () => {
     expect(lineage.training).toMatchObject({ arch: 'mlp', epochs: 1, learningRate: 0.0003 });
   });
 
+  it("starts from the parent's weights", async () => {
+    const { lineage } = await withDatabase(
+      (store) => {
+        for (let i = 0; i < 60; i++) storeLabelled(store, `warm-${i}`, inverted(i), classNames[test.labels[i]!]!, i);
+      },
+      (database) => retrainModel({ registry, database, dataset: { kind: 'fashion-mnist', dir: MINI_FASHION_MNIST_DIR }, expectedChecksums: null, training: { ...quick, learningRate: 1e-9 }, backend: 'test' }),
+    );
+    // Adam moves each weight by about the learning rate per step, so 1e-9 leaves the parent's answers as they were.
+    expect(lineage.evaluation.test.candidate?.accuracy).toBe(lineage.evaluation.test.parent?.accuracy);
+    expect(lineage.evaluation.productionHoldout.candidate?.accuracy).toBe(lineage.evaluation.productionHoldout.parent?.accuracy);
+  });
+
   it('stops on conflicting feedback labels', async () => {
     const before = registry.list().length;
     const attempt = withDatabase(
