@@ -35,13 +35,12 @@ export interface ChatAnswerArgs {
 
 /**
  * Builds the content of a bot answer from a prediction. The answer is out of domain when the
- * result says so (`outOfDomain: true`) or its confidence is under `minConfidence`.
+ * service's detector flags the input (`outOfDistribution: true`) or its confidence is under
+ * `minConfidence`.
  */
-export function buildChatAnswer(result: PredictionResult & { outOfDomain?: boolean }, args: ChatAnswerArgs): ChatAnswer {
-  // NOTE: the prediction service has no out-of-domain detector yet, so the confidence floor is
-  // the only signal unless a result carries `outOfDomain`.
+export function buildChatAnswer(result: PredictionResult, args: ChatAnswerArgs): ChatAnswer {
   const minConfidence = args.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
-  const outOfDomain = result.outOfDomain === true || result.confidence < minConfidence;
+  const outOfDomain = result.outOfDistribution === true || result.confidence < minConfidence;
   const confidenceText = formatPercent(result.confidence);
 
   return {

@@ -46,8 +46,8 @@ describe('buildChatAnswer', () => {
     expect(answer.title).toBe('This does not look like a clothing item I know (best guess: Bag, 21.0%)');
   });
 
-  it('honours an outOfDomain flag', () => {
-    expect(buildChatAnswer({ ...result(), outOfDomain: true }, { classNames: [] }).outOfDomain).toBe(true);
+  it('honours the outOfDistribution flag', () => {
+    expect(buildChatAnswer({ ...result(), outOfDistribution: true }, { classNames: [] }).outOfDomain).toBe(true);
   });
 });
 
