@@ -20,18 +20,20 @@ const program = new Command('bench-training')
   .addOption(new Option('--profile <name>', 'profile whose model and batch size are timed').choices(PROFILE_NAMES).default('quick'))
   .option('--batches <n>', 'timed steps on the selected backend', parsePositiveInteger('--batches'), 30)
   .option('--cpu-batches <n>', 'timed steps on the cpu backend, which is much slower', parsePositiveInteger('--cpu-batches'), 3)
+  .option('--no-batch-norm', 'time the profile model without batch normalisation')
   .option('--json', 'print JSON', false)
   .showHelpAfterError();
 
 program.parse();
-const options = program.opts<{ profile: string; batches: number; cpuBatches: number; json: boolean }>();
+const options = program.opts<{ profile: string; batches: number; cpuBatches: number; batchNorm: boolean; json: boolean }>();
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: pino.destination(2) });
 const TRAINING_IMAGES = 54_000;
 
 /** Times `steps` training steps after two untimed warm-up steps; returns wall and CPU ms per step. */
 async function timeSteps(inputs: tf.Tensor4D, targets: tf.Tensor2D, steps: number): Promise<{ wallMs: number; cpuMs: number }> {
   const training = profileTrainingArgs(options.profile);
-  const model = buildModel(training.arch, { inputShape: [28, 28, 1], classCount: 10, seed: 1, width: training.width, batchNorm: training.batchNorm, dropout: training.dropout });
+  const batchNorm = options.batchNorm && training.batchNorm;
+  const model = buildModel(training.arch, { inputShape: [28, 28, 1], classCount: 10, seed: 1, width: training.width, batchNorm, dropout: training.dropout });
   const optimizer = tf.train.adam(training.learningRate);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   try {
@@ -82,11 +84,11 @@ if (selected.name !== 'cpu') {
 const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadAverage: os.loadavg().map((value) => Number(value.toFixed(2))) };
 
 if (options.json) {
-  process.stdout.write(`${JSON.stringify({ profile: options.profile, batchSize, machine, results }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ profile: options.profile, batchNorm: options.batchNorm, batchSize, machine, results }, null, 2)}\n`);
 } else {
   for (const result of results) {
     process.stdout.write(
-      `${options.profile} profile model on ${result.backend}: ${result.msPerBatch.toFixed(1)} ms wall (${result.cpuMsPerBatch.toFixed(1)} ms CPU) ` +
+      `${options.profile} profile model${options.batchNorm ? '' : ' without batch normalisation'} on ${result.backend}: ${result.msPerBatch.toFixed(1)} ms wall (${result.cpuMsPerBatch.toFixed(1)} ms CPU) ` +
         `per batch of ${batchSize}, ${result.epochSeconds.toFixed(0)} s wall (${result.cpuEpochSeconds.toFixed(0)} s CPU) per epoch of ${TRAINING_IMAGES} images\n`,
     );
   }
