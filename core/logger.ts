@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { ConfigError } from './errors.js';
 
 export type { Logger } from 'pino';
 
@@ -30,12 +31,20 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
 ];
 
+/** The pino level names that `LOG_LEVEL` accepts. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 /**
  * Creates the root pino logger. Components take a child of it (`logger.child({component})`)
  * so each JSON line names where it came from.
+ *
+ * @throws ConfigError when the level is not one of {@link LOG_LEVELS}.
  */
 export function createLogger(args: LoggerArgs = {}): Logger {
   const level = args.level ?? process.env.LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
+  if (!LOG_LEVELS.includes(level)) {
+    throw new ConfigError(`LOG_LEVEL is "${level}", which is not a log level. Set it to one of: ${LOG_LEVELS.join(', ')}.`);
+  }
   const options: pino.LoggerOptions = {
     level,
     base: { service: 'snapclass' },

@@ -14,7 +14,7 @@ import { createTrainingProgressBar } from './lib/progress-bar.js';
 
 // The main job: find or download the data, train a model when the registry has no production
 // model, then serve the API and each chat bot whose credentials are set until SIGTERM or SIGINT.
-const logger = createLogger();
+const logger = createStartLogger();
 
 try {
   const config = loadServiceConfig();
@@ -75,4 +75,13 @@ async function ensureFashionMnist(): Promise<string> {
   logger.info({ baseUrl, targetDir }, 'Fashion-MNIST not found: downloading it');
   await downloadFashionMnist({ baseUrl, targetDir, logger });
   return targetDir;
+}
+
+function createStartLogger(): ReturnType<typeof createLogger> {
+  try {
+    return createLogger();
+  } catch (error) {
+    process.stderr.write(`start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
 }
