@@ -51,17 +51,23 @@ export interface ServiceConfig {
   userSalt: string | undefined;
 }
 
+/** Variables whose values are never echoed in configuration errors. */
+const SECRET_VARIABLES = new Set(['SNAPCLASS_USER_SALT']);
+
 /**
  * Reads the service configuration from environment variables.
  *
- * @throws ConfigError naming each invalid variable, its value and what it accepts.
+ * @throws ConfigError naming each invalid variable, its value (except a secret's) and what it
+ * accepts.
  */
 export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const result = environmentSchema.safeParse(env);
   if (!result.success) {
     const faults = result.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name}=${JSON.stringify(env[name])}: ${issue.message}`;
+      // The salt is a secret: its value never reaches an error message or a log.
+      const shown = SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(env[name]);
+      return `${name}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration: ${faults.join('; ')}. Fix the variable or unset it to use the default (see .env.example).`);
   }

@@ -55,7 +55,7 @@ describe('loadServiceConfig', () => {
     ['SNAPCLASS_BATCH_MAX_SIZE', 'many', /^Invalid configuration: SNAPCLASS_BATCH_MAX_SIZE="many": must be an integer from 1 to 1024\. /],
     ['SNAPCLASS_BATCH_MAX_WAIT_MS', '-1', /^Invalid configuration: SNAPCLASS_BATCH_MAX_WAIT_MS="-1": must be a number from 0 to 1000\. /],
     ['SNAPCLASS_REQUEST_TIMEOUT_MS', '2.5', /^Invalid configuration: SNAPCLASS_REQUEST_TIMEOUT_MS="2.5": must be an integer from 10 to 600000\. /],
-    ['SNAPCLASS_USER_SALT', 'short', /^Invalid configuration: SNAPCLASS_USER_SALT="short": must be at least 16 characters long\. /],
+    ['SNAPCLASS_USER_SALT', 'short', /^Invalid configuration: SNAPCLASS_USER_SALT=\(hidden\): must be at least 16 characters long\. /],
   ];
   for (const [name, value, message] of invalid) {
     it(`rejects ${name}=${value} by name`, () => {
