@@ -141,7 +141,14 @@ program
 program
   .command('archive <version>')
   .description('move VERSION to the archived stage')
-  .action((version: string) => {
+  .option('--force', 'archive even the production model, which leaves the service none to load', false)
+  .action((version: string, options: { force: boolean }) => {
+    if (registry().productionVersion() === version && !options.force) {
+      throw new Error(
+        `${version} is the production model; archiving it leaves none, so the next \`npm start\` trains a new one. ` +
+          'Promote another version first, or pass --force.',
+      );
+    }
     registry().archive(version);
     process.stdout.write(`${version} is archived.\n`);
   });
