@@ -59,6 +59,7 @@ function formatSummary(summary: ReplaySummary): string {
     `accuracy   ${summary.accuracy === null ? '-' : summary.accuracy.toFixed(4)}`,
     `latency ms p50 ${summary.latencyMs.p50.toFixed(1)}  p95 ${summary.latencyMs.p95.toFixed(1)}  p99 ${summary.latencyMs.p99.toFixed(1)}`,
     `throughput ${summary.requestsPerSecond.toFixed(1)} requests/s`,
+    ...(summary.networkError ? [`first network error: ${summary.networkError}. Check that the service runs at --url.`] : []),
     '',
   ].join('\n');
 }

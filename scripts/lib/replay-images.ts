@@ -28,6 +28,8 @@ export interface ReplaySummary {
   accuracy: number | null;
   latencyMs: { p50: number; p95: number; p99: number; mean: number };
   requestsPerSecond: number;
+  /** The first request error without a response (refused connection, timeout), when any. */
+  networkError?: string;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function replayImages(args: ReplayArgs): Promise<ReplaySummary> {
   let succeeded = 0;
   let correct = 0;
   let next = 0;
+  let networkError: string | undefined;
   const started = performance.now();
   const interval = args.rate ? 1000 / args.rate : 0;
 
@@ -72,8 +75,10 @@ export async function replayImages(args: ReplayArgs): Promise<ReplaySummary> {
         } else {
           failed[String(response.status)] = (failed[String(response.status)] ?? 0) + 1;
         }
-      } catch {
+      } catch (error) {
         failed.network = (failed.network ?? 0) + 1;
+        const cause = (error as Error & { cause?: Error }).cause;
+        networkError ??= `${(error as Error).message}${cause ? ` (${cause.message})` : ''} for ${args.url}`;
       }
     }
   };
@@ -92,6 +97,7 @@ export async function replayImages(args: ReplayArgs): Promise<ReplaySummary> {
       mean: latencies.length === 0 ? 0 : latencies.reduce((a, b) => a + b, 0) / latencies.length,
     },
     requestsPerSecond: elapsedSeconds === 0 ? 0 : sent / elapsedSeconds,
+    networkError,
   };
 }
 
