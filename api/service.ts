@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
+import { ConfigError } from '../core/errors.js';
 import type { RequestHandler } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from '../core/config.js';
@@ -110,7 +111,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
     });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) => reject(describeListenError(error, config.host, config.port)));
       server.listen(config.port, config.host, () => resolve());
     });
     const address = server.address() as AddressInfo;
@@ -174,4 +175,18 @@ function runTransaction(database: DatabaseHandle, write: () => void): void {
       { cause: error },
     );
   }
+}
+
+/** Names the setting to change when the server cannot listen. */
+function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code === 'EADDRINUSE') {
+    return new ConfigError(`Port ${port} on ${host} is already in use. Stop the other process or set PORT to a free port.`, { cause: error });
+  }
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+    return new ConfigError(`HOST=${host} is not an address of this machine. Set HOST to one, such as 127.0.0.1 or 0.0.0.0.`, { cause: error });
+  }
+  if (error.code === 'EACCES') {
+    return new ConfigError(`Listening on port ${port} is not permitted. Set PORT to 1024 or above.`, { cause: error });
+  }
+  return error;
 }

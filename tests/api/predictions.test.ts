@@ -7,6 +7,8 @@ import { loadFashionMnist } from '../../core/data/fashion-mnist.js';
 import type { ImageSet } from '../../core/data/image-set.js';
 import { loadServiceConfig } from '../../core/config.js';
 import { silentLogger } from '../../core/logger.js';
+import { DEFAULT_MONITORING_CONFIG } from '../../core/monitoring/monitoring-config.js';
+import { ModelRegistry } from '../../core/registry/model-registry.js';
 import { predictProbabilities } from '../../core/serving/predict-probabilities.js';
 import { argmax } from '../../core/evaluation/metrics.js';
 import { startService, type RunningService } from '../../api/service.js';
@@ -254,5 +256,17 @@ describe('health and models', () => {
     const response = await fetch(`${service.url}/v1/nothing`);
     expect(response.status).toBe(404);
     expect((await response.json()).error.code).toBe('not_found');
+  });
+});
+
+describe('startService', () => {
+  it('names PORT when the port is taken', async () => {
+    const port = Number(new URL(service.url).port);
+    const registry = new ModelRegistry(modelsRoot);
+    const config = { ...loadServiceConfig({}), port, dbFile: path.join(tempDir, 'second.db'), modelsDir: modelsRoot };
+
+    const second = startService({ config, registry, logger: silentLogger, monitoring: { ...DEFAULT_MONITORING_CONFIG, enabled: false } });
+
+    await expect(second).rejects.toThrow(`Port ${port} on 127.0.0.1 is already in use. Stop the other process or set PORT to a free port.`);
   });
 });
