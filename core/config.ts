@@ -66,8 +66,8 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     const faults = result.error.issues.map((issue) => {
       const name = String(issue.path[0]);
       // The salt is a secret: its value never reaches an error message or a log.
-      const shown = SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(env[name]);
-      return `${name}=${shown}: ${issue.message}`;
+      const displayedValue = SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(env[name]);
+      return `${name}=${displayedValue}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration: ${faults.join('; ')}. Fix the variable or unset it to use the default (see .env.example).`);
   }
