@@ -54,7 +54,10 @@ it('drops no request during model swaps', async () => {
 
   const failures = results.filter((result) => result.status !== 201);
   expect(failures).toEqual([]);
-  expect(results.slice(afterFirstSwap + 16, canaryStarted).every((result) => result.version === 'v2')).toBe(true);
+  // Requests queued before the swap may still finish on v1, and on a loaded machine more than
+  // the eight in flight can be queued, so only the answers just before the canary must be v2.
+  expect(canaryStarted - afterFirstSwap).toBeGreaterThanOrEqual(50);
+  expect(results.slice(canaryStarted - 20, canaryStarted).every((result) => result.version === 'v2')).toBe(true);
   expect(new Set(results.slice(canaryStarted + 16, canaryStarted + 50).map((result) => result.version))).toEqual(new Set(['v1', 'v2']));
   expect(results.slice(-20).every((result) => result.version === 'v1')).toBe(true);
 });
