@@ -53,3 +53,19 @@ export async function createShapeDataset(perClass = 20, seed = 1): Promise<strin
   }
   return root;
 }
+
+/**
+ * Draws `perClass` images of each shape class in memory (28x28 gray, classes interleaved), as a
+ * labelled split for training and evaluation tests.
+ */
+export function drawShapeSet(perClass: number, seed: number): { images: Uint8Array; labels: Uint8Array; count: number } {
+  const random = createRandom(seed);
+  const count = perClass * SHAPE_CLASSES.length;
+  const images = new Uint8Array(count * 784);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    labels[i] = i % SHAPE_CLASSES.length;
+    images.set(drawShape(SHAPE_CLASSES[labels[i] as number]!, random), i * 784);
+  }
+  return { images, labels, count };
+}

@@ -2,20 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { predictLogisticRegression, predictNearestCentroid, runBaselines } from '../../../core/evaluation/baselines.js';
 import { computeClassificationMetrics } from '../../../core/evaluation/metrics.js';
-import { createRandom } from '../../../core/random.js';
-import { drawShape, SHAPE_CLASSES } from '../data/folder-fixture.js';
-
-function drawShapes(perClass: number, seed: number) {
-  const random = createRandom(seed);
-  const count = perClass * SHAPE_CLASSES.length;
-  const images = new Uint8Array(count * 784);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    labels[i] = i % SHAPE_CLASSES.length;
-    images.set(drawShape(SHAPE_CLASSES[labels[i] as number]!, random), i * 784);
-  }
-  return { images, labels, count };
-}
+import { drawShapeSet, SHAPE_CLASSES } from '../data/folder-fixture.js';
 
 describe('predictNearestCentroid', () => {
   it('picks the nearest class mean', () => {
@@ -43,9 +30,9 @@ describe('predictLogisticRegression', () => {
   it('separates the shapes well above chance', async () => {
     const before = tf.memory().numTensors;
 
-    const probabilities = await predictLogisticRegression(drawShapes(20, 1), drawShapes(10, 2), 784, 3, { epochs: 20, learningRate: 0.01 });
+    const probabilities = await predictLogisticRegression(drawShapeSet(20, 1), drawShapeSet(10, 2), 784, 3, { epochs: 20, learningRate: 0.01 });
 
-    const metrics = computeClassificationMetrics(probabilities, drawShapes(10, 2).labels, [...SHAPE_CLASSES]);
+    const metrics = computeClassificationMetrics(probabilities, drawShapeSet(10, 2).labels, [...SHAPE_CLASSES]);
     expect(tf.memory().numTensors).toBe(before);
     expect(probabilities.length).toBe(90);
     // Chance is 1/3 for three balanced classes.
@@ -55,7 +42,7 @@ describe('predictLogisticRegression', () => {
 
 describe('runBaselines', () => {
   it('scores each named baseline in order', async () => {
-    const results = await runBaselines(['nearest-centroid', 'logistic-regression'], drawShapes(20, 1), drawShapes(10, 2), 784, [...SHAPE_CLASSES]);
+    const results = await runBaselines(['nearest-centroid', 'logistic-regression'], drawShapeSet(20, 1), drawShapeSet(10, 2), 784, [...SHAPE_CLASSES]);
 
     expect(results.map((result) => result.name)).toEqual(['nearest-centroid', 'logistic-regression']);
     expect(results.map((result) => result.metrics.count)).toEqual([30, 30]);

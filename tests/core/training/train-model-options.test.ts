@@ -2,25 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../core/backend/select-backend.js';
 import { silentLogger } from '../../../core/logger.js';
-import { createRandom } from '../../../core/random.js';
 import { buildModel } from '../../../core/training/architectures.js';
 import { parseAugmentationSpec, profileTrainingArgs } from '../../../core/training/profiles.js';
 import { trainModel, type TrainingData } from '../../../core/training/train-model.js';
-import { drawShape, SHAPE_CLASSES } from '../data/folder-fixture.js';
+import { drawShapeSet, SHAPE_CLASSES } from '../data/folder-fixture.js';
 
-function shapeSplit(perClass: number, seed: number) {
-  const random = createRandom(seed);
-  const count = perClass * SHAPE_CLASSES.length;
-  const images = new Uint8Array(count * 784);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    labels[i] = i % SHAPE_CLASSES.length;
-    images.set(drawShape(SHAPE_CLASSES[labels[i] as number]!, random), i * 784);
-  }
-  return { images, labels, count };
-}
-
-const DATA: TrainingData = { train: shapeSplit(20, 1), validation: shapeSplit(6, 2), height: 28, width: 28, channels: 1, classNames: [...SHAPE_CLASSES] };
+const DATA: TrainingData = { train: drawShapeSet(20, 1), validation: drawShapeSet(6, 2), height: 28, width: 28, channels: 1, classNames: [...SHAPE_CLASSES] };
 const weightsOf = (model: tf.LayersModel) => model.getWeights().map((weight) => Array.from(weight.dataSync()));
 
 describe('trainModel options', () => {

@@ -8,21 +8,9 @@ import { DEFAULT_SEARCH_SPACE, sampleTrialParams } from '../../../core/training/
 import { planRungs, tune } from '../../../core/training/tune.js';
 import { createRandom } from '../../../core/random.js';
 import type { TrainingData } from '../../../core/training/train-model.js';
-import { drawShape, SHAPE_CLASSES } from '../data/folder-fixture.js';
+import { drawShapeSet, SHAPE_CLASSES } from '../data/folder-fixture.js';
 
-function shapeSplit(perClass: number, seed: number) {
-  const random = createRandom(seed);
-  const count = perClass * SHAPE_CLASSES.length;
-  const images = new Uint8Array(count * 784);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    labels[i] = i % SHAPE_CLASSES.length;
-    images.set(drawShape(SHAPE_CLASSES[labels[i] as number]!, random), i * 784);
-  }
-  return { images, labels, count };
-}
-
-const DATA: TrainingData = { train: shapeSplit(20, 1), validation: shapeSplit(6, 2), height: 28, width: 28, channels: 1, classNames: [...SHAPE_CLASSES] };
+const DATA: TrainingData = { train: drawShapeSet(20, 1), validation: drawShapeSet(6, 2), height: 28, width: 28, channels: 1, classNames: [...SHAPE_CLASSES] };
 
 describe('planRungs', () => {
   it('plans successive halving rounds', () => {
