@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { registerWasmBatchMatMul } from './batch-mat-mul-wasm.js';
 import { registerWasmConv2DBackpropFilter } from './conv2d-backprop-filter-wasm.js';
 import { registerWasmConv2DBackpropInput } from './conv2d-backprop-input-wasm.js';
+import { registerWasmMaxPoolGrad } from './max-pool-grad-wasm.js';
 import { BackendUnavailableError } from './errors.js';
 
 /** TensorFlow.js backends that snapclass can run on, fastest first. */
@@ -182,6 +184,8 @@ async function startWasm(threads: number | undefined, logger: Logger): Promise<R
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   registerWasmConv2DBackpropFilter();
   registerWasmConv2DBackpropInput();
+  registerWasmMaxPoolGrad();
+  registerWasmBatchMatMul();
 
   // tfjs-backend-wasm picks its binary from these two flags: plain, SIMD, or threaded SIMD. SIMD
   // is detected by validating a small SIMD module. Threads are reported false under Node in
