@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from '../core/config.js';
 import { SnapclassError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import * as tf from '@tensorflow/tfjs';
 import { DriftMonitor } from '../core/monitoring/drift-monitor.js';
+import { WindowSummarizer } from '../core/monitoring/window-summarizer.js';
 import { loadMonitoringConfig, type MonitoringConfig } from '../core/monitoring/monitoring-config.js';
 import { RolloutController, type RolloutControllerArgs } from '../core/lifecycle/rollout-controller.js';
 import { RolloutStore } from '../core/lifecycle/rollout-store.js';
@@ -67,7 +69,9 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
   try {
     const metrics = args.metrics ?? new ServingMetrics();
     const store = new PredictionStore(database);
-    const monitor: DriftMonitor = new DriftMonitor({ database, registry, currentModel: () => predictions.model, config: args.monitoring ?? loadMonitoringConfig(), logger, metrics });
+    const monitoring = args.monitoring ?? loadMonitoringConfig();
+    const summarizer = monitoring.enabled ? new WindowSummarizer({ modelsDir: registry.root, backend: tf.getBackend(), seed: Date.now() % 1_000_000, logger }) : undefined;
+    const monitor: DriftMonitor = new DriftMonitor({ database, registry, currentModel: () => predictions.model, config: monitoring, logger, metrics, summarizer });
     const userSalt = config.userSalt ?? store.getOrCreateSetting('user_salt', () => crypto.randomBytes(32).toString('hex'));
     const predictions = new PredictionService({
       store,
@@ -77,7 +81,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
       batching: { maxBatchSize: config.batchMaxSize, maxWaitMs: config.batchMaxWaitMs },
       metrics,
       transaction: (write) => runTransaction(database, write),
-      detectOutOfDistribution: (model, pixels, count) => monitor.detectOutOfDistribution(model, pixels, count),
+      outOfDistribution: monitor,
     });
     const feedback = new FeedbackService({
       store,

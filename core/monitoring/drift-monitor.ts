@@ -8,9 +8,10 @@ import { buildBaselineFromData } from './baseline-source.js';
 import type { MonitoringConfig } from './monitoring-config.js';
 import { MonitoringMetrics } from './monitoring-metrics.js';
 import { flattenStatistics, imageStatisticsOf, type MonitoringBaseline } from './monitoring-baseline.js';
-import { probeModel } from './model-probe.js';
+import { probeModel, type ProbeOutput } from './model-probe.js';
 import { scoreOutOfDistribution } from './out-of-distribution.js';
-import { summarizeWindow, type MonitoringState, type WindowFeedback, type WindowSummary } from './summarize-window.js';
+import { summarizeWindow, type MonitoringState, type SummarizeWindowArgs, type WindowFeedback, type WindowInput, type WindowSummary } from './summarize-window.js';
+import type { WindowSummarizer } from './window-summarizer.js';
 import { WindowStore, type MonitoredPrediction, type StoredWindow } from './window-store.js';
 
 /** Options for {@link DriftMonitor}. */
@@ -25,6 +26,11 @@ export interface DriftMonitorArgs {
   metrics?: ServingMetrics;
   /** Builds a missing baseline; defaults to {@link buildBaselineFromData} with `config.dataDir`. */
   buildBaseline?: (loaded: LoadedModel) => Promise<MonitoringBaseline>;
+  /**
+   * Summarises windows in a worker thread; the monitor closes it on stop. Windows are summarised
+   * on the calling thread when omitted, or when the worker fails on a window.
+   */
+  summarizer?: WindowSummarizer;
 }
 
 /** Status of the serving model's baseline. */
@@ -79,6 +85,7 @@ export class DriftMonitor {
     this.timer = null;
     await this.running?.catch(() => 0);
     await this.baselineBuild;
+    await this.args.summarizer?.close();
     this.logger.info('drift monitor stopped');
   }
 
@@ -108,21 +115,44 @@ export class DriftMonitor {
     return this.running;
   }
 
+  /** Returns whether {@link flagOutOfDistribution} can score images of `loaded`: monitoring is on and its baseline is ready. */
+  canFlagOutOfDistribution(loaded: LoadedModel): boolean {
+    return this.args.config.enabled && (this.baselines.get(loaded.metadata.version) ?? null) !== null;
+  }
+
   /**
-   * Flags images outside the training domain, for the prediction service. Returns all false while
+   * Flags images outside the training domain from a probe the caller already ran, so the
+   * prediction service needs one model call per batch for both the labels and the flags.
+   * Returns all false when the model has no baseline or scoring fails (logged).
+   */
+  flagOutOfDistribution(loaded: LoadedModel, pixels: Uint8Array, probe: ProbeOutput): boolean[] {
+    const { count } = probe;
+    const baseline = this.baselines.get(loaded.metadata.version);
+    if (!baseline || !this.args.config.enabled) return new Array<boolean>(count).fill(false);
+    try {
+      const params = loaded.metadata.preprocessing;
+      const statistics = imageStatisticsOf(pixels, count, params.height * params.width * params.channels, params.channels);
+      const flags = Array.from(scoreOutOfDistribution(baseline.detector, { ...probe, statistics: flattenStatistics(statistics, count) }), (score) => score > 1);
+      const flagged = flags.filter(Boolean).length;
+      if (flagged > 0) this.monitoringMetrics?.outOfDistribution.inc(flagged);
+      return flags;
+    } catch (error) {
+      // A detector failure must not fail the predictions, so the batch goes unflagged.
+      this.logger.error({ err: error, modelVersion: loaded.metadata.version, count }, 'out-of-distribution check failed: the batch is not flagged');
+      return new Array<boolean>(count).fill(false);
+    }
+  }
+
+  /**
+   * Flags images outside the training domain, running its own probe of the model. Returns all false while
    * the serving model has no baseline.
    */
   async detectOutOfDistribution(loaded: LoadedModel, pixels: Uint8Array, count: number): Promise<boolean[]> {
     const baseline = this.baselines.get(loaded.metadata.version);
     if (!baseline || !this.args.config.enabled) return new Array<boolean>(count).fill(false);
     try {
-      const params = loaded.metadata.preprocessing;
-      const probe = await probeModel(loaded.model, pixels, count, params);
-      const statistics = imageStatisticsOf(pixels, count, params.height * params.width * params.channels, params.channels);
-      const flags = Array.from(scoreOutOfDistribution(baseline.detector, { ...probe, statistics: flattenStatistics(statistics, count) }), (score) => score > 1);
-      const flagged = flags.filter(Boolean).length;
-      if (flagged > 0) this.monitoringMetrics?.outOfDistribution.inc(flagged);
-      return flags;
+      const probe = await probeModel(loaded.model, pixels, count, loaded.metadata.preprocessing);
+      return this.flagOutOfDistribution(loaded, pixels, probe);
     } catch (error) {
       // A detector failure must not fail the predictions, so the batch goes unflagged.
       this.logger.error({ err: error, modelVersion: loaded.metadata.version, count }, 'out-of-distribution check failed: the batch is not flagged');
@@ -204,18 +234,14 @@ export class DriftMonitor {
     this.lastErrorCounts = errorCounts;
 
     const previousSummary = previous?.summary.modelVersion === version ? previous.summary : null;
-    const summary = await summarizeWindow(
-      { modelVersion: version, startedAt: rows[0]!.createdAt, endedAt: rows[rows.length - 1]!.createdAt, closedBy, predictions: own, feedback, errors },
-      {
-        loaded,
-        baseline: this.baselines.get(version) ?? null,
-        thresholds: this.args.config.thresholds,
-        minimumSamples: this.args.config.minimumSamples,
-        random: this.random,
-        previousDetected: previousSummary?.drift.detected ?? false,
-        mmdPermutations: this.args.config.mmdPermutations,
-      },
-    );
+    const input: WindowInput = { modelVersion: version, startedAt: rows[0]!.createdAt, endedAt: rows[rows.length - 1]!.createdAt, closedBy, predictions: own, feedback, errors };
+    const summary = await this.summarize(loaded, input, {
+      baseline: this.baselines.get(version) ?? null,
+      thresholds: this.args.config.thresholds,
+      minimumSamples: this.args.config.minimumSamples,
+      previousDetected: previousSummary?.drift.detected ?? false,
+      mmdPermutations: this.args.config.mmdPermutations,
+    });
 
     const last = rows[rows.length - 1]!;
     const windowId = this.store.insertWindow({ lastPredictionCreatedAt: last.createdAt, lastPredictionId: last.id, feedbackUntil, summary });
@@ -227,6 +253,19 @@ export class DriftMonitor {
       this.monitoringMetrics?.alerts.inc({ state: summary.state });
       await this.notifier.notify(previousState, windowId, summary);
     }
+  }
+
+  /** Summarises a window in the worker when there is one. Without a worker, or when it fails, the window is summarised on this thread. */
+  private async summarize(loaded: LoadedModel, input: WindowInput, options: Omit<SummarizeWindowArgs, 'loaded' | 'random'>): Promise<WindowSummary> {
+    const summarizer = this.args.summarizer;
+    if (summarizer) {
+      try {
+        return await summarizer.summarize(input, { ...options, modelVersion: loaded.metadata.version });
+      } catch (error) {
+        this.logger.warn({ err: error, modelVersion: loaded.metadata.version }, 'window summary worker failed: summarising this window on the main thread');
+      }
+    }
+    return summarizeWindow(input, { ...options, loaded, random: this.random });
   }
 
   /** Failed `POST /v1/predictions` requests so far, by status, from the request latency histogram's counts. */

@@ -9,6 +9,7 @@ import { argmax } from '../evaluation/metrics.js';
 import { pixelsToTensor } from '../features/preprocessing.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode-image.js';
 import { ModelNotReadyError, PredictionAbortedError } from './errors.js';
+import { probeModel, type ProbeOutput } from '../monitoring/model-probe.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { prepareInput } from './prepare-input.js';
 import type { ServingMetrics } from './serving-metrics.js';
@@ -92,8 +93,19 @@ export interface PredictionServiceArgs {
    * running it as it is, one commit per row.
    */
   transaction?: (write: () => void) => void;
-  /** Flags inputs outside the training domain, one flag per image of a batch; every flag is false when omitted. */
-  detectOutOfDistribution?: (loaded: LoadedModel, pixels: Uint8Array, count: number) => Promise<boolean[]>;
+  /** Flags inputs outside the training domain; every flag is false when omitted. */
+  outOfDistribution?: OutOfDistributionCheck;
+}
+
+/**
+ * An out-of-distribution detector that reads the penultimate-layer embeddings of the model call
+ * that classifies the batch, so flagging costs no second model call.
+ */
+export interface OutOfDistributionCheck {
+  /** Returns whether images of `loaded` can be flagged now. When false, the batch runs the plain model and nothing is flagged. */
+  canFlagOutOfDistribution(loaded: LoadedModel): boolean;
+  /** Returns one flag per image of the probed batch; it must not throw. */
+  flagOutOfDistribution(loaded: LoadedModel, pixels: Uint8Array, probe: ProbeOutput): boolean[];
 }
 
 /** A request that has its model input and waits for its batch. */
@@ -227,20 +239,13 @@ export class PredictionService {
   }
 
   private async classify(loaded: LoadedModel, batch: QueuedPrediction[]): Promise<PredictionResult[]> {
-    const { metadata, model } = loaded;
+    const { metadata } = loaded;
     const imageSize = batch[0]!.pixels.length;
     const joined = new Uint8Array(batch.length * imageSize);
     batch.forEach((item, index) => joined.set(item.pixels, index * imageSize));
 
-    const output = tf.tidy(() => model.predict(pixelsToTensor(joined, batch.length, metadata.preprocessing)) as tf.Tensor2D);
-    let probabilities: Float32Array;
-    try {
-      probabilities = (await output.data()) as Float32Array;
-    } finally {
-      output.dispose();
-    }
+    const { probabilities, outOfDistribution } = await this.runModel(loaded, joined, batch.length);
     const classCount = probabilities.length / batch.length;
-    const outOfDistribution = (await this.args.detectOutOfDistribution?.(loaded, joined, batch.length)) ?? [];
 
     return batch.map((item, index) => {
       const row = probabilities.subarray(index * classCount, (index + 1) * classCount);
@@ -260,6 +265,27 @@ export class PredictionService {
         outOfDistribution: outOfDistribution[index] ?? false,
       };
     });
+  }
+
+  /**
+   * Runs the model on a batch and returns its class probabilities. When the out-of-distribution
+   * check is ready, one call of the two-output probe model also gives the embeddings for the
+   * flags. Its probability output is the same graph with the same weights as `model.predict`.
+   */
+  private async runModel(loaded: LoadedModel, joined: Uint8Array, count: number): Promise<{ probabilities: Float32Array; outOfDistribution: boolean[] }> {
+    const { metadata, model } = loaded;
+    const check = this.args.outOfDistribution;
+    if (check?.canFlagOutOfDistribution(loaded)) {
+      const probe = await probeModel(model, joined, count, metadata.preprocessing);
+      return { probabilities: probe.probabilities, outOfDistribution: check.flagOutOfDistribution(loaded, joined, probe) };
+    }
+
+    const output = tf.tidy(() => model.predict(pixelsToTensor(joined, count, metadata.preprocessing)) as tf.Tensor2D);
+    try {
+      return { probabilities: (await output.data()) as Float32Array, outOfDistribution: [] };
+    } finally {
+      output.dispose();
+    }
   }
 
   /** Stores the rows of every classified item in one transaction; on failure every one of them gets the error. */

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFashionMnist } from '../../../core/data/fashion-mnist.js';
 import type { ImageSet } from '../../../core/data/image-set.js';
 import type { LoadedModel } from '../../../core/registry/model-registry.js';
-import { PredictionService, type BatchingArgs } from '../../../core/serving/prediction-service.js';
+import type { ProbeOutput } from '../../../core/monitoring/model-probe.js';
+import { PredictionService, type BatchingArgs, type OutOfDistributionCheck } from '../../../core/serving/prediction-service.js';
 import { ServingMetrics } from '../../../core/serving/serving-metrics.js';
 import { openDatabase, type DatabaseHandle } from '../../../db/open-database.js';
 import { PredictionStore } from '../../../db/prediction-store.js';
@@ -166,5 +167,51 @@ describe('PredictionService batching', () => {
       code: 'wrong_pixel_count',
       message: 'Expected 784 pixels (28x28), received 2.',
     });
+  });
+});
+
+describe('PredictionService out-of-distribution check', () => {
+  it('flags from the classifying model call', async () => {
+    const probes: ProbeOutput[] = [];
+    const check: OutOfDistributionCheck = {
+      canFlagOutOfDistribution: () => true,
+      flagOutOfDistribution: (_loaded, _pixels, probe) => {
+        probes.push(probe);
+        // Flags every second image, so each result must get the flag of its own position.
+        return Array.from({ length: probe.count }, (_, index) => index % 2 === 1);
+      },
+    };
+    const plain = createService({ maxBatchSize: 4, maxWaitMs: 5 });
+    const checked = new PredictionService({ store, userSalt: 'test-salt-0123456789', batching: { maxBatchSize: 4, maxWaitMs: 5 }, outOfDistribution: check });
+    checked.setModel(loaded);
+    const indices = [0, 1, 2, 3];
+
+    const expected = await Promise.all(indices.map((index) => plain.predict({ pixels: pixelsOf(index), source: 'test' })));
+    const results = await Promise.all(indices.map((index) => checked.predict({ pixels: pixelsOf(index), source: 'test' })));
+
+    expect(probes).toHaveLength(1);
+    expect(probes[0]!.count).toBe(4);
+    expect(probes[0]!.embeddings).toHaveLength(4 * probes[0]!.embeddingSize);
+    expect(results.map((result) => result.topK)).toEqual(expected.map((result) => result.topK));
+    expect(results.map((result) => result.outOfDistribution)).toEqual([false, true, false, true]);
+    expect(expected.map((result) => result.outOfDistribution)).toEqual([false, false, false, false]);
+  });
+
+  it('runs the plain model until the check is ready', async () => {
+    let flagCalls = 0;
+    const check: OutOfDistributionCheck = {
+      canFlagOutOfDistribution: () => false,
+      flagOutOfDistribution: (_loaded, _pixels, probe) => {
+        flagCalls++;
+        return new Array<boolean>(probe.count).fill(true);
+      },
+    };
+    const service = new PredictionService({ store, userSalt: 'test-salt-0123456789', batching: { maxBatchSize: 4, maxWaitMs: 1 }, outOfDistribution: check });
+    service.setModel(loaded);
+
+    const result = await service.predict({ pixels: pixelsOf(5), source: 'test' });
+
+    expect(flagCalls).toBe(0);
+    expect(result.outOfDistribution).toBe(false);
   });
 });
