@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { SnapclassError } from '../../core/errors.js';
@@ -34,11 +34,23 @@ export function createPredictionRoutes(args: PredictionRoutesArgs): Router {
   // Base64 is 4/3 of the image size, plus room for the other JSON fields.
   const jsonLimit = Math.ceil((args.maxUploadBytes * 4) / 3) + 64 * 1024;
 
+  const parsers = {
+    multipart: upload.single('image'),
+    json: express.json({ limit: jsonLimit }),
+    raw: express.raw({ type: () => true, limit: args.maxUploadBytes }),
+  };
+  // One parser per request, picked by content type, so a raw image body (the common case)
+  // does not pass through multer and the JSON parser first.
+  const parseBody: RequestHandler = (request, response, next) => {
+    const type = request.headers['content-type'] ?? '';
+    if (type.startsWith('multipart/')) return parsers.multipart(request, response, next);
+    if (type.startsWith('application/json')) return parsers.json(request, response, next);
+    return parsers.raw(request, response, next);
+  };
+
   router.post(
     '/v1/predictions',
-    upload.single('image'),
-    express.raw({ type: (request) => !isJsonOrMultipart(request), limit: args.maxUploadBytes }),
-    express.json({ limit: jsonLimit }),
+    parseBody,
     async (request, response) => {
       const result = await args.predictions.predict({ ...parsePredictionRequest(request), signal: requestSignal(response) });
       // After a timeout the client already has its 504; the prediction was stored all the same.
@@ -83,9 +95,4 @@ export function createPredictionRoutes(args: PredictionRoutesArgs): Router {
   });
 
   return router;
-}
-
-function isJsonOrMultipart(request: { headers: Record<string, string | string[] | undefined> }): boolean {
-  const type = String(request.headers['content-type'] ?? '');
-  return type.startsWith('application/json') || type.startsWith('multipart/form-data');
 }
