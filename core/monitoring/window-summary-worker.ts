@@ -33,13 +33,18 @@ async function summarizeRequest(request: WindowSummaryRequest): Promise<WindowSu
   }
 }
 
+/** Loads a model version once. Windows follow the serving model, so other versions are disposed. */
 function loadModel(version: string): Promise<LoadedModel> {
   let loading = models.get(version);
-  if (!loading) {
-    loading = registry.load(version);
-    // A failed load is retried with the next window instead of being cached.
-    loading.catch(() => models.delete(version));
-    models.set(version, loading);
+  if (loading) return loading;
+
+  for (const [other, previous] of models) {
+    models.delete(other);
+    previous.then((model) => model.model.dispose(), () => undefined);
   }
+  loading = registry.load(version);
+  // A failed load is retried with the next window instead of being cached.
+  loading.catch(() => models.delete(version));
+  models.set(version, loading);
   return loading;
 }
