@@ -34,6 +34,7 @@ const program = new Command('train')
   .addOption(new Option('--schedule <kind>', 'learning-rate schedule').choices(['constant', 'cosine', 'step']))
   .option('--augment <spec>', 'none, or e.g. shift=2,flip=0.5,rotate=10,erase=0.25 (pixels, probability, degrees, probability)')
   .option('--max-minutes <x>', 'wall-clock budget of the epochs in minutes', parsePositiveNumber('--max-minutes'))
+  .option('--workers <n>', 'worker threads that share each batch, one per core (the full profile uses every core)', parsePositiveInteger('--workers'))
   .option('--input-size <HxW>', 'input height and width of a folder data set, such as 28x28', '28x28')
   .addOption(new Option('--channels <n>', 'input channels of a folder data set: 1 (gray) or 3 (RGB)').choices(['1', '3']).default('1'))
   .option('--validation-fraction <x>', 'share of the training images held out for validation', Number, 0.1)
@@ -63,6 +64,7 @@ const options = program.opts<{
   schedule?: 'constant' | 'cosine' | 'step';
   augment?: string;
   maxMinutes?: number;
+  workers?: number;
   inputSize: string;
   channels: '1' | '3';
   validationFraction: number;
@@ -93,6 +95,7 @@ function resolveTrainingArgs(): TrainingArgs {
   if (options.schedule !== undefined) args.schedule = learningRateScheduleSchema.parse({ kind: options.schedule });
   if (options.augment !== undefined) args.augmentation = parseAugmentationSpec(options.augment);
   if (options.maxMinutes !== undefined) args.maxTrainingMinutes = options.maxMinutes;
+  if (options.workers !== undefined) args.workers = options.workers;
   return args;
 }
 

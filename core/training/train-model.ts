@@ -7,6 +7,9 @@ import { augmentationSchema, augmentBatch, isAugmentationEnabled, type Augmentat
 import { computeClassificationMetrics, type ClassificationMetrics } from '../evaluation/metrics.js';
 import { predictProbabilities } from '../serving/predict-probabilities.js';
 import { buildModel } from './architectures.js';
+import { ExchangingOptimizer } from './parallel/exchanging-optimizer.js';
+import { trainModelParallel } from './parallel/train-model-parallel.js';
+import type { GradientExchange } from './parallel/gradient-exchange.js';
 import { learningRateAt, learningRateScheduleSchema, type LearningRateSchedule } from './learning-rate-schedule.js';
 
 /** Images and labels of one split: `count` images of `height * width * channels` bytes. */
@@ -52,6 +55,12 @@ export interface TrainingArgs {
    * overrunning. Runs cut short by the budget are not repeatable batch for batch.
    */
   maxTrainingMinutes?: number;
+  /**
+   * Worker threads that share every batch (synchronous data parallelism), each with its own
+   * TensorFlow.js backend; defaults to 1, training on the calling thread. More than the machine's
+   * cores only adds overhead.
+   */
+  workers?: number;
 }
 
 /** Progress events, for progress bars and run tracking. */
@@ -80,6 +89,16 @@ export interface EpochRecord {
 export interface WarmStart {
   model: tf.LayersModel;
   preprocessing: PreprocessingParams;
+}
+
+/**
+ * This worker's part in data-parallel training: it trains on every `exchange.participants`-th
+ * image of each batch, starting at `exchange.index`, and averages gradients and batch norm
+ * statistics with the other workers. The time budget and schedule follow worker 0's clock, so all
+ * workers stop at the same batch.
+ */
+export interface TrainingShard {
+  exchange: GradientExchange;
 }
 
 /** Reason the epoch loop ended. */
@@ -118,7 +137,9 @@ export async function trainModel(
   callbacks: TrainingCallbacks = {},
   logger: Logger = silentLogger,
   warmStart?: WarmStart,
+  shard?: TrainingShard,
 ): Promise<TrainingResult> {
+  if ((args.workers ?? 1) > 1 && !shard) return trainModelParallel(data, args, callbacks, logger, warmStart);
   const log = logger.child({ component: 'training' });
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
@@ -137,12 +158,17 @@ export async function trainModel(
   });
   if (warmStart) model.setWeights(warmStart.model.getWeights());
   const optimizer = tf.train.adam(args.learningRate);
-  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  let shardSize = 0;
+  const exchanging = shard
+    ? new ExchangingOptimizer(optimizer, shard.exchange, () => shardSize, () => performance.now() - started)
+    : null;
+  model.compile({ optimizer: exchanging ?? optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   log.info({ ...args, augmentation, schedule, parameters: model.countParams() }, 'training started');
 
   const random = createRandom(args.seed);
   // A stream of its own, so switching augmentation on or off leaves the batch order unchanged.
-  const augmentationRandom = createRandom(args.seed + 1_000_003);
+  // Each worker of a data-parallel run draws its own stream for the images it augments.
+  const augmentationRandom = createRandom(args.seed + 1_000_003 + (shard ? shard.exchange.index * 7_919 : 0));
   const order = Array.from({ length: data.train.count }, (_, i) => i);
   const batches = Math.ceil(data.train.count / args.batchSize);
   const totalBatches = batches * args.epochs;
@@ -163,7 +189,8 @@ export async function trainModel(
     let seen = 0;
     let learningRate = args.learningRate;
     for (let batch = 0; batch < batches; batch++) {
-      const elapsedMs = performance.now() - started;
+      // Workers of a data-parallel run decide on worker 0's clock, so they all stop at the same batch.
+      const elapsedMs = exchanging ? exchanging.leaderElapsedMs : performance.now() - started;
       if (elapsedMs >= budgetMs) {
         stopReason = 'time_budget';
         log.info({ epoch, batch, budgetMinutes: args.maxTrainingMinutes }, 'time budget spent: stopping training');
@@ -172,7 +199,11 @@ export async function trainModel(
       learningRate = learningRateAt(args.learningRate, schedule, Math.max(batchesDone / totalBatches, elapsedMs / budgetMs));
       setLearningRate(optimizer, learningRate);
 
-      const indices = order.slice(batch * args.batchSize, (batch + 1) * args.batchSize);
+      const batchIndices = order.slice(batch * args.batchSize, (batch + 1) * args.batchSize);
+      // A worker without images would have no gradient, so every worker skips a last batch smaller than their number.
+      if (shard && batchIndices.length < shard.exchange.participants) continue;
+      const indices = shard ? batchIndices.filter((_, position) => position % shard.exchange.participants === shard.exchange.index) : batchIndices;
+      shardSize = indices.length;
       const [loss, accuracy] = await trainBatch(model, data, indices, preprocessing, augmentation, augmentationRandom);
       lossSum += loss * indices.length;
       accuracySum += accuracy * indices.length;
@@ -184,6 +215,7 @@ export async function trainModel(
       await new Promise((resolve) => setImmediate(resolve));
     }
     if (seen === 0) break;
+    if (shard) averageWeights(model, shard.exchange);
 
     const validation = await evaluateSplit(model, data.validation, preprocessing, classNames);
     const record: EpochRecord = {
@@ -223,6 +255,31 @@ export async function trainModel(
     'training finished',
   );
   return { model, preprocessing, history, bestEpoch: best?.epoch ?? 0, validationMetrics, trainingTimeMs, cpuTimeMs, stopReason };
+}
+
+/**
+ * Replaces every weight with its mean over the workers. The trained weights are identical in all
+ * workers already, and the mean of identical values is exact. Batch norm moving statistics differ,
+ * because each worker saw other images, and afterwards all workers validate the same model.
+ */
+function averageWeights(model: tf.LayersModel, exchange: GradientExchange): void {
+  const weights = model.getWeights();
+  const flat = new Float32Array(weights.reduce((sum, weight) => sum + weight.size, 0));
+  let offset = 0;
+  for (const weight of weights) {
+    flat.set(weight.dataSync() as Float32Array, offset);
+    offset += weight.size;
+  }
+
+  const { mean } = exchange.allReduceMean(flat, 1, 0);
+  offset = 0;
+  const averaged = weights.map((weight) => {
+    const values = mean.subarray(offset, offset + weight.size);
+    offset += weight.size;
+    return tf.tensor(values, weight.shape, 'float32');
+  });
+  model.setWeights(averaged);
+  tf.dispose(averaged);
 }
 
 /** Sets Adam's learning rate for the next step; tfjs reads the field on every update. */

@@ -1,0 +1,66 @@
+// Entry point of one worker thread of data-parallel training (see train-model-parallel.ts). It
+// starts its own TensorFlow.js backend, trains its share of every batch with trainModel, and
+// exchanges gradients with the other workers through shared memory. Worker 0 relays progress and
+// returns the trained weights.
+import { parentPort, workerData } from 'node:worker_threads';
+
+import * as tf from '@tensorflow/tfjs';
+import pino from 'pino';
+
+import { selectBackend } from '../../backend/select-backend.js';
+import { createLogger } from '../../logger.js';
+import { buildModel } from '../architectures.js';
+import { trainModel, type TrainingCallbacks } from '../train-model.js';
+import { GradientExchange } from './gradient-exchange.js';
+import type { WorkerInput, WorkerMessage } from './worker-protocol.js';
+
+const input = workerData as WorkerInput;
+const port = parentPort!;
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+async function run(): Promise<void> {
+  const leader = input.index === 0;
+  const logger = createLogger({ level: leader ? input.logLevel : 'warn', destination: pino.destination(input.logFd) }).child({ trainingWorker: input.index });
+  await selectBackend({ logger });
+
+  const { trainingData, args } = input;
+  let warmStart;
+  if (input.warmStart) {
+    const model = buildModel(args.arch, {
+      inputShape: [trainingData.height, trainingData.width, trainingData.channels],
+      classCount: trainingData.classNames.length,
+      seed: args.seed,
+      dropout: args.dropout,
+      width: args.width,
+      batchNorm: args.batchNorm,
+    });
+    const weights = model.getWeights().map((weight, i) => tf.tensor(input.warmStart!.weights[i]!, weight.shape, 'float32'));
+    model.setWeights(weights);
+    tf.dispose(weights);
+    warmStart = { model, preprocessing: input.warmStart.preprocessing };
+  }
+
+  const callbacks: TrainingCallbacks = leader
+    ? {
+        onEpochStart: (event) => post({ type: 'epochStart', event }),
+        onBatchEnd: (event) => post({ type: 'batchEnd', event }),
+        onEpochEnd: (event) => post({ type: 'epochEnd', event }),
+      }
+    : {};
+  const exchange = new GradientExchange(input.buffers, input.index);
+  const result = await trainModel(trainingData, args, callbacks, logger, warmStart, { exchange });
+  warmStart?.model.dispose();
+
+  if (!leader) {
+    post({ type: 'done' });
+    return;
+  }
+  const weights = result.model.getWeights().map((weight) => weight.dataSync() as Float32Array);
+  const { model, ...summary } = result;
+  model.dispose();
+  post({ type: 'result', weights, ...summary }, weights.map((values) => values.buffer as ArrayBuffer));
+}
+
+run().catch((error: unknown) => {
+  post({ type: 'error', message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined });
+});

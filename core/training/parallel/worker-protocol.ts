@@ -1,0 +1,27 @@
+import type { PreprocessingParams } from '../../features/preprocessing.js';
+import type { EpochRecord, TrainingArgs, TrainingData, TrainingResult } from '../train-model.js';
+import type { ExchangeBuffers } from './gradient-exchange.js';
+
+/** The `workerData` of one training worker. */
+export interface WorkerInput {
+  index: number;
+  buffers: ExchangeBuffers;
+  /** Images and labels backed by SharedArrayBuffers, so the workers share one copy. */
+  trainingData: TrainingData;
+  args: TrainingArgs;
+  /** Weights to start from, in `model.weights` order, and the preprocessing they were trained with. */
+  warmStart?: { weights: Float32Array[]; preprocessing: PreprocessingParams };
+  /** Log level of worker 0; the other workers log warnings and errors only. */
+  logLevel: string;
+  /** File descriptor that the workers' pino loggers write to. */
+  logFd: number;
+}
+
+/** A message from a training worker to the coordinator. */
+export type WorkerMessage =
+  | { type: 'epochStart'; event: { epoch: number; epochs: number; batches: number } }
+  | { type: 'batchEnd'; event: { epoch: number; batch: number; batches: number; loss: number } }
+  | { type: 'epochEnd'; event: EpochRecord }
+  | ({ type: 'result'; weights: Float32Array[] } & Omit<TrainingResult, 'model'>)
+  | { type: 'done' }
+  | { type: 'error'; message: string; stack?: string };
