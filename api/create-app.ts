@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
@@ -60,17 +61,7 @@ export function createApp(args: AppArgs): Express {
   // ETags cost a hash of every JSON body, and API clients do not revalidate predictions.
   app.set('etag', false);
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (_request, response) => {
-        const id = crypto.randomUUID();
-        response.setHeader('x-request-id', id);
-        return id;
-      },
-      customProps: (_request, response) => ({ requestId: response.getHeader('x-request-id') }),
-    }),
-  );
+  app.use(requestLogging(logger));
   app.use((request, response, next) => {
     response.locals.requestId = request.id;
     next();
@@ -93,4 +84,30 @@ export function createApp(args: AppArgs): Express {
   });
   app.use(createErrorHandler(logger));
   return app;
+}
+
+/**
+ * Gives every request an id, sent back in `x-request-id`, and logs each completed request with
+ * pino-http at info level. Above info, pino-http 11.0.0 would still build child loggers for every
+ * request and log nothing, so only the id is set then.
+ * NOTE: the choice is made when the app is built; raising the logger's level to info later
+ * does not turn request logging on.
+ */
+function requestLogging(logger: Logger): RequestHandler {
+  const genReqId = (_request: IncomingMessage, response: ServerResponse) => {
+    const id = crypto.randomUUID();
+    response.setHeader('x-request-id', id);
+    return id;
+  };
+  if (!logger.isLevelEnabled('info')) {
+    return (request, response, next) => {
+      request.id = genReqId(request, response);
+      next();
+    };
+  }
+  return pinoHttp({
+    logger,
+    genReqId,
+    customProps: (_request, response) => ({ requestId: response.getHeader('x-request-id') }),
+  });
 }
