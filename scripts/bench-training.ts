@@ -8,6 +8,7 @@ import { fitPreprocessing, pixelsToTensor } from '../core/features/preprocessing
 import { createLogger } from '../core/logger.js';
 import { buildModel } from '../core/training/architectures.js';
 import { PROFILE_NAMES, profileTrainingArgs } from '../core/training/profiles.js';
+import { trainModel, type TrainingData } from '../core/training/train-model.js';
 import { parsePositiveInteger } from './lib/cli-options.js';
 
 // Times training steps of a profile's model on one fixed batch of Fashion-MNIST training images.
@@ -21,11 +22,13 @@ const program = new Command('bench-training')
   .option('--batches <n>', 'timed steps on the selected backend', parsePositiveInteger('--batches'), 30)
   .option('--cpu-batches <n>', 'timed steps on the cpu backend, which is much slower', parsePositiveInteger('--cpu-batches'), 3)
   .option('--no-batch-norm', 'time the profile model without batch normalisation')
+  .option('--workers <n>', 'also time whole training batches with this many data-parallel workers beside one worker', parsePositiveInteger('--workers'))
+  .option('--worker-batches <n>', 'batches that each --workers timing trains', parsePositiveInteger('--worker-batches'), 60)
   .option('--json', 'print JSON', false)
   .showHelpAfterError();
 
 program.parse();
-const options = program.opts<{ profile: string; batches: number; cpuBatches: number; batchNorm: boolean; json: boolean }>();
+const options = program.opts<{ profile: string; batches: number; cpuBatches: number; batchNorm: boolean; workers?: number; workerBatches: number; json: boolean }>();
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: pino.destination(2) });
 const TRAINING_IMAGES = 54_000;
 
@@ -70,6 +73,17 @@ async function timeOn(backend: string, steps: number, pixels: Uint8Array, labels
   }
 }
 
+/** Training images per second of the profile's training loop with `workers` workers, timed from the first batch to the last. */
+async function timeWorkers(workers: number, data: TrainingData): Promise<{ workers: number; imagesPerSecond: number }> {
+  const training = profileTrainingArgs(options.profile);
+  const batchEnds: number[] = [];
+  const args = { ...training, batchNorm: options.batchNorm && training.batchNorm, epochs: 1, maxTrainingMinutes: undefined, workers };
+  const result = await trainModel(data, args, { onBatchEnd: () => batchEnds.push(performance.now()) });
+  result.model.dispose();
+  const timedImages = (batchEnds.length - 1) * training.batchSize;
+  return { workers, imagesPerSecond: timedImages / ((batchEnds.at(-1)! - batchEnds[0]!) / 1000) };
+}
+
 const selected = await selectBackend({ logger });
 const dataset = await loadDataset({ kind: 'fashion-mnist' }, { logger });
 const { batchSize } = profileTrainingArgs(options.profile);
@@ -81,16 +95,36 @@ if (selected.name !== 'cpu') {
   await tf.setBackend('cpu');
   results.push(await timeOn('cpu', options.cpuBatches, pixels, labels, batchSize));
 }
+const workerResults = [];
+if (options.workers !== undefined) {
+  const imageCount = options.workerBatches * batchSize;
+  const data: TrainingData = {
+    train: { images: dataset.train.images.slice(0, imageCount * 784), labels: dataset.train.labels.slice(0, imageCount), count: imageCount },
+    validation: { images: dataset.train.images.slice(imageCount * 784, (imageCount + 256) * 784), labels: dataset.train.labels.slice(imageCount, imageCount + 256), count: 256 },
+    height: 28,
+    width: 28,
+    channels: 1,
+    classNames: dataset.classNames,
+  };
+  await selectBackend({ logger });
+  workerResults.push(await timeWorkers(1, data), await timeWorkers(options.workers, data));
+}
 const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadAverage: os.loadavg().map((value) => Number(value.toFixed(2))) };
 
 if (options.json) {
-  process.stdout.write(`${JSON.stringify({ profile: options.profile, batchNorm: options.batchNorm, batchSize, machine, results }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ profile: options.profile, batchNorm: options.batchNorm, batchSize, machine, results, workerResults }, null, 2)}\n`);
 } else {
   for (const result of results) {
     process.stdout.write(
       `${options.profile} profile model${options.batchNorm ? '' : ' without batch normalisation'} on ${result.backend}: ${result.msPerBatch.toFixed(1)} ms wall (${result.cpuMsPerBatch.toFixed(1)} ms CPU) ` +
         `per batch of ${batchSize}, ${result.epochSeconds.toFixed(0)} s wall (${result.cpuEpochSeconds.toFixed(0)} s CPU) per epoch of ${TRAINING_IMAGES} images\n`,
     );
+  }
+  for (const result of workerResults) {
+    process.stdout.write(`training loop with ${result.workers} worker${result.workers === 1 ? '' : 's'}: ${result.imagesPerSecond.toFixed(0)} images/s\n`);
+  }
+  if (workerResults.length === 2) {
+    process.stdout.write(`speed-up of ${workerResults[1]!.workers} workers over 1: ${(workerResults[1]!.imagesPerSecond / workerResults[0]!.imagesPerSecond).toFixed(2)}x\n`);
   }
   process.stdout.write(`machine: ${machine.cpus} x ${machine.model}, load average ${machine.loadAverage.join(' ')}\n`);
 }

@@ -8,6 +8,7 @@ import type { ModelRegistry } from '../registry/model-registry.js';
 import type { ModelMetadata } from '../registry/model-metadata.js';
 import type { ActiveRun } from '../tracking/track-run.js';
 import { prepareTrainingData } from './prepare-training-data.js';
+import { defaultTrainingWorkers } from './profiles.js';
 import { registerTrainedModel } from './register-trained-model.js';
 import { trainModel, type TrainingArgs, type TrainingCallbacks } from './train-model.js';
 
@@ -20,6 +21,7 @@ export const DEFAULT_TRAINING_ARGS: TrainingArgs = {
   seed: 42,
   dropout: 0.3,
   earlyStoppingPatience: 3,
+  workers: defaultTrainingWorkers(),
 };
 
 /** Options for {@link trainAndRegister}. */

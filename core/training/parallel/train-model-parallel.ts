@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 
 import * as tf from '@tensorflow/tfjs';
 
+import { BACKEND_NAMES, type BackendName } from '../../backend/select-backend.js';
 import { ConfigError, SnapclassError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { buildModel } from '../architectures.js';
@@ -68,6 +69,7 @@ export async function trainModelParallel(
       buffers,
       trainingData,
       args,
+      backend: activeBackendName(),
       warmStart: warmStartInput,
       logLevel: logger.level,
       logFd: 2,
@@ -152,6 +154,12 @@ function runWorkers(inputs: WorkerInput[], callbacks: TrainingCallbacks, abort: 
       }
     }
   });
+}
+
+/** Returns the calling thread's TensorFlow.js backend when snapclass can select it, so the workers skip the ones that failed here. */
+function activeBackendName(): BackendName | undefined {
+  const name = tf.getBackend();
+  return (BACKEND_NAMES as readonly string[]).includes(name) ? (name as BackendName) : undefined;
 }
 
 /** Copies a split into SharedArrayBuffers, so every worker reads the same memory instead of a copy. */

@@ -21,7 +21,7 @@ const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.post
 async function run(): Promise<void> {
   const leader = input.index === 0;
   const logger = createLogger({ level: leader ? input.logLevel : 'warn', destination: pino.destination(input.logFd) }).child({ trainingWorker: input.index });
-  await selectBackend({ logger });
+  await selectBackend({ logger, preferred: input.backend });
 
   const { trainingData, args } = input;
   let warmStart;

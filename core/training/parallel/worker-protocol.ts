@@ -1,3 +1,4 @@
+import type { BackendName } from '../../backend/select-backend.js';
 import type { PreprocessingParams } from '../../features/preprocessing.js';
 import type { EpochRecord, TrainingArgs, TrainingData, TrainingResult } from '../train-model.js';
 import type { ExchangeBuffers } from './gradient-exchange.js';
@@ -9,6 +10,8 @@ export interface WorkerInput {
   /** Images and labels backed by SharedArrayBuffers, so the workers share one copy. */
   trainingData: TrainingData;
   args: TrainingArgs;
+  /** Backend of the coordinating thread, which each worker tries first. */
+  backend?: BackendName;
   /** Weights to start from, in `model.weights` order, and the preprocessing they were trained with. */
   warmStart?: { weights: Float32Array[]; preprocessing: PreprocessingParams };
   /** Log level of worker 0; the other workers log warnings and errors only. */
