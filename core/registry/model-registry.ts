@@ -97,8 +97,18 @@ export class ModelRegistry {
   /** Lists every version, oldest first. Unreadable metadata is reported in `error`, not thrown. */
   list(): RegistryEntry[] {
     const index = this.readIndex();
-    return this.versions().map((version) => {
+    const onDisk = new Set(this.versions());
+    // registry.json can name a version whose folder was deleted or never copied: list it with the fault.
+    const named = [...Object.keys(index.stages), ...(index.production ? [index.production] : [])];
+    const versions = [...new Set([...onDisk, ...named.filter((version) => VERSION_PATTERN.test(version))])].sort(
+      (a, b) => Number(a.slice(1)) - Number(b.slice(1)),
+    );
+    return versions.map((version) => {
       const stage = index.stages[version] ?? 'candidate';
+      if (!onDisk.has(version)) {
+        const error = `${path.join(this.root, INDEX_FILE)} names ${version}, but its folder ${path.join(this.root, version)} is missing: restore the folder, or promote another version.`;
+        return { version, stage, metadata: null, error };
+      }
       try {
         return { version, stage, metadata: this.readMetadata(version) };
       } catch (error) {

@@ -97,6 +97,22 @@ describe('ModelRegistry', () => {
     await expect(registry.promote('v2')).rejects.toBeInstanceOf(RegistryError);
   });
 
+  it('lists a named version whose folder is missing', () => {
+    const copy = fs.mkdtempSync(path.join(root, 'missing-'));
+    fs.cpSync(path.join(root, 'v1'), path.join(copy, 'v1'), { recursive: true });
+    fs.writeFileSync(path.join(copy, 'registry.json'), JSON.stringify({ production: 'v3', stages: { v1: 'archived', v3: 'production' } }));
+
+    const entries = new ModelRegistry(copy).list();
+
+    expect(entries.map((entry) => [entry.version, entry.stage, entry.metadata === null])).toEqual([
+      ['v1', 'archived', false],
+      ['v3', 'production', true],
+    ]);
+    expect(entries[1]?.error).toBe(
+      `${path.join(copy, 'registry.json')} names v3, but its folder ${path.join(copy, 'v3')} is missing: restore the folder, or promote another version.`,
+    );
+  });
+
   it('names the fix when there is no production model', () => {
     const empty = new ModelRegistry(path.join(root, 'empty'));
     expect(() => empty.resolve('production')).toThrow(/has no production model\. Train one with `npm run train`/);
