@@ -42,7 +42,7 @@ function poolGradient(poolCase: PoolCase, xValues: Float32Array): Float32Array {
     const x = tf.tensor4d(xValues, poolCase.xShape);
     const pooled = tf.maxPool(x, poolCase.filterSize, poolCase.strides, poolCase.pad);
     const weights = tf.tensor(seededValues(pooled.shape, 7), pooled.shape);
-    const gradient = tf.grad((input: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(input, poolCase.filterSize, poolCase.strides, poolCase.pad), weights)));
+    const gradient = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, poolCase.filterSize, poolCase.strides, poolCase.pad), weights)));
     return gradient(x).dataSync() as Float32Array;
   });
 }
@@ -76,7 +76,7 @@ describe('registerWasmMaxPoolGrad', () => {
   it('sends each gradient to the first maximum', () => {
     const x = tf.tensor4d([5, 5, 1, 5, 0, 0, 0, 0], [1, 2, 4, 1]);
 
-    const gradient = tf.grad((input: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(input, 2, 2, 'valid'), tf.tensor4d([3, 4], [1, 1, 2, 1]))))(x);
+    const gradient = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid'), tf.tensor4d([3, 4], [1, 1, 2, 1]))))(x);
 
     // Windows [5, 5 / 0, 0] and [1, 5 / 0, 0]: the tie goes to the top-left 5.
     expect(Array.from(gradient.dataSync())).toEqual([3, 0, 0, 4, 0, 0, 0, 0]);
@@ -87,7 +87,7 @@ describe('registerWasmMaxPoolGrad', () => {
     const x = tf.tensor4d(seededValues([2, 6, 6, 3], 5), [2, 6, 6, 3]);
     const before = tf.memory().numTensors;
 
-    const gradient = tf.grad((input: tf.Tensor4D) => tf.sum(tf.maxPool(input, 2, 2, 'valid')))(x);
+    const gradient = tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid')))(x);
 
     expect(tf.memory().numTensors).toBe(before + 1);
     gradient.dispose();
