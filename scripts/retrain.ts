@@ -1,4 +1,3 @@
-import pino from 'pino';
 import { Command } from 'commander';
 import { selectBackend } from '../core/backend/select-backend.js';
 import { parseDatasetSpec } from '../core/data/load-dataset.js';
@@ -11,7 +10,7 @@ import { trackRun } from '../core/tracking/track-run.js';
 import type { TrainingArgs } from '../core/training/train-model.js';
 import { openDatabase } from '../db/open-database.js';
 import { parseNonNegativeInteger, parsePositiveInteger, parsePositiveNumber } from './lib/cli-options.js';
-import { createTrainingProgressBar } from './lib/progress-bar.js';
+import { createBarAwareDestination, createTrainingProgressBar } from './lib/progress-bar.js';
 
 const program = new Command('retrain')
   .description(
@@ -59,7 +58,7 @@ const options = program.opts<{
 }>();
 
 // Logs go to standard error, so standard output carries only the result (JSON with --json).
-const logger = createLogger({ destination: pino.destination(2) });
+const logger = createLogger({ destination: createBarAwareDestination() });
 let database: ReturnType<typeof openDatabase> | undefined;
 try {
   if (!(options.holdoutFraction >= 0 && options.holdoutFraction < 1)) throw new Error(`Invalid --holdout-fraction ${options.holdoutFraction}: give a share from 0 up to but not including 1.`);

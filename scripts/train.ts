@@ -1,4 +1,3 @@
-import pino from 'pino';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../core/backend/select-backend.js';
 import { parseDatasetSpec } from '../core/data/load-dataset.js';
@@ -15,7 +14,7 @@ import { DEFAULT_TRAINING_ARGS, trainAndRegister } from '../core/training/train-
 import type { TrainingArgs } from '../core/training/train-model.js';
 import { openDatabase } from '../db/open-database.js';
 import { parseNonNegativeInteger, parsePositiveInteger, parsePositiveNumber } from './lib/cli-options.js';
-import { createTrainingProgressBar } from './lib/progress-bar.js';
+import { createBarAwareDestination, createTrainingProgressBar } from './lib/progress-bar.js';
 
 const program = new Command('train')
   .description('Train a classifier on Fashion-MNIST or a folder data set, validate the data first, and register the model as a new version.')
@@ -119,7 +118,7 @@ function parseLimits(values: string[] = []): Record<string, number> {
 }
 
 // Logs go to standard error, so standard output carries only the result (JSON with --json).
-const logger = createLogger({ destination: pino.destination(2) });
+const logger = createLogger({ destination: createBarAwareDestination() });
 let database: ReturnType<typeof openDatabase> | undefined;
 try {
   const training = resolveTrainingArgs();
@@ -154,7 +153,7 @@ try {
         backend: backend.name,
         promote: options.promote ? 'always' : 'if-none',
         logger,
-        callbacks: createTrainingProgressBar(),
+        callbacks: createTrainingProgressBar({ maxTrainingMinutes: training.maxTrainingMinutes }),
         run,
       });
       return { result };

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 
 import * as tf from '@tensorflow/tfjs';
+import pino from 'pino';
 
 import { BACKEND_NAMES, type BackendName } from '../../backend/select-backend.js';
 import { ConfigError, SnapclassError } from '../../errors.js';
@@ -72,9 +73,8 @@ export async function trainModelParallel(
       backend: activeBackendName(),
       warmStart: warmStartInput,
       logLevel: logger.level,
-      logFd: 2,
     }));
-    const leaderResult = await runWorkers(inputs, callbacks, () => abortExchange(buffers));
+    const leaderResult = await runWorkers(inputs, callbacks, createLineWriter(logger), () => abortExchange(buffers));
 
     const weights = shapes.map((shape, i) => tf.tensor(leaderResult.weights[i]!, shape, 'float32'));
     model.setWeights(weights);
@@ -91,7 +91,7 @@ export async function trainModelParallel(
 type LeaderResult = Extract<WorkerMessage, { type: 'result' }>;
 
 /** Starts one worker per input, relays worker 0's progress, and resolves with its result once all have finished. */
-function runWorkers(inputs: WorkerInput[], callbacks: TrainingCallbacks, abort: () => void): Promise<LeaderResult> {
+function runWorkers(inputs: WorkerInput[], callbacks: TrainingCallbacks, writeLine: (line: string) => void, abort: () => void): Promise<LeaderResult> {
   return new Promise((resolve, reject) => {
     let leaderResult: LeaderResult | undefined;
     let failure: TrainingWorkerError | undefined;
@@ -127,6 +127,9 @@ function runWorkers(inputs: WorkerInput[], callbacks: TrainingCallbacks, abort: 
 
       function handleMessage(message: WorkerMessage): void {
         switch (message.type) {
+          case 'log':
+            writeLine(message.line);
+            break;
           case 'epochStart':
             callbacks.onEpochStart?.(message.event);
             break;
@@ -154,6 +157,12 @@ function runWorkers(inputs: WorkerInput[], callbacks: TrainingCallbacks, abort: 
       }
     }
   });
+}
+
+/** Returns a function that writes finished pino lines to the destination of `logger`, or to standard error. */
+function createLineWriter(logger: Logger): (line: string) => void {
+  const stream = (logger as unknown as Record<symbol, { write?(line: string): void } | undefined>)[pino.symbols.streamSym];
+  return stream?.write ? (line) => stream.write!(line) : (line) => process.stderr.write(line);
 }
 
 /** Returns the calling thread's TensorFlow.js backend when snapclass can select it, so the workers skip the ones that failed here. */

@@ -5,7 +5,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import * as tf from '@tensorflow/tfjs';
-import pino from 'pino';
 
 import { selectBackend } from '../../backend/select-backend.js';
 import { createLogger } from '../../logger.js';
@@ -20,7 +19,9 @@ const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.post
 
 async function run(): Promise<void> {
   const leader = input.index === 0;
-  const logger = createLogger({ level: leader ? input.logLevel : 'warn', destination: pino.destination(input.logFd) }).child({ trainingWorker: input.index });
+  // Lines go to the coordinator, which writes them where its own logs go, between progress redraws.
+  const destination = { write: (line: string) => post({ type: 'log', line }) };
+  const logger = createLogger({ level: leader ? input.logLevel : 'warn', destination }).child({ trainingWorker: input.index });
   await selectBackend({ logger, preferred: input.backend });
 
   const { trainingData, args } = input;

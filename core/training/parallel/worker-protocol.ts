@@ -16,8 +16,6 @@ export interface WorkerInput {
   warmStart?: { weights: Float32Array[]; preprocessing: PreprocessingParams };
   /** Log level of worker 0; the other workers log warnings and errors only. */
   logLevel: string;
-  /** File descriptor that the workers' pino loggers write to. */
-  logFd: number;
 }
 
 /** A message from a training worker to the coordinator. */
@@ -27,4 +25,6 @@ export type WorkerMessage =
   | { type: 'epochEnd'; event: EpochRecord }
   | ({ type: 'result'; weights: Float32Array[] } & Omit<TrainingResult, 'model'>)
   | { type: 'done' }
+  /** A pino log line, which the coordinator writes to its own logger's destination. */
+  | { type: 'log'; line: string }
   | { type: 'error'; message: string; stack?: string };
