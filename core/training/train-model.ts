@@ -148,14 +148,7 @@ export async function trainModel(
   const augmentation = augmentationSchema.parse(args.augmentation ?? {});
   const schedule = learningRateScheduleSchema.parse(args.schedule ?? { kind: 'constant' });
 
-  const model = buildModel(args.arch, {
-    inputShape: [height, width, channels],
-    classCount: classNames.length,
-    seed: args.seed,
-    dropout: args.dropout,
-    width: args.width,
-    batchNorm: args.batchNorm,
-  });
+  const model = buildTrainingModel(data, args);
   if (warmStart) model.setWeights(warmStart.model.getWeights());
   const optimizer = tf.train.adam(args.learningRate);
   let shardSize = 0;
@@ -280,6 +273,22 @@ function averageWeights(model: tf.LayersModel, exchange: GradientExchange): void
   });
   model.setWeights(averaged);
   tf.dispose(averaged);
+}
+
+/**
+ * Builds the untrained model that `args` describe for the image shape and classes of `data`.
+ *
+ * @throws SnapclassError from {@link buildModel} for an unknown architecture.
+ */
+export function buildTrainingModel(data: Pick<TrainingData, 'height' | 'width' | 'channels' | 'classNames'>, args: TrainingArgs): tf.LayersModel {
+  return buildModel(args.arch, {
+    inputShape: [data.height, data.width, data.channels],
+    classCount: data.classNames.length,
+    seed: args.seed,
+    dropout: args.dropout,
+    width: args.width,
+    batchNorm: args.batchNorm,
+  });
 }
 
 /** Sets Adam's learning rate for the next step; tfjs reads the field on every update. */

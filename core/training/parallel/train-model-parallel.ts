@@ -6,8 +6,7 @@ import pino from 'pino';
 import { BACKEND_NAMES, type BackendName } from '../../backend/select-backend.js';
 import { ConfigError, SnapclassError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { buildModel } from '../architectures.js';
-import type { LabelledImages, TrainingArgs, TrainingCallbacks, TrainingData, TrainingResult, WarmStart } from '../train-model.js';
+import { buildTrainingModel, type LabelledImages, type TrainingArgs, type TrainingCallbacks, type TrainingData, type TrainingResult, type WarmStart } from '../train-model.js';
 import { abortExchange, createExchangeBuffers } from './gradient-exchange.js';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.js';
 
@@ -46,14 +45,7 @@ export async function trainModelParallel(
   }
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
-  const model = buildModel(args.arch, {
-    inputShape: [data.height, data.width, data.channels],
-    classCount: data.classNames.length,
-    seed: args.seed,
-    dropout: args.dropout,
-    width: args.width,
-    batchNorm: args.batchNorm,
-  });
+  const model = buildTrainingModel(data, args);
 
   try {
     const shapes = model.getWeights().map((weight) => weight.shape);

@@ -8,8 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { selectBackend } from '../../backend/select-backend.js';
 import { createLogger } from '../../logger.js';
-import { buildModel } from '../architectures.js';
-import { trainModel, type TrainingCallbacks } from '../train-model.js';
+import { buildTrainingModel, trainModel, type TrainingCallbacks } from '../train-model.js';
 import { GradientExchange } from './gradient-exchange.js';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.js';
 
@@ -27,14 +26,7 @@ async function run(): Promise<void> {
   const { trainingData, args } = input;
   let warmStart;
   if (input.warmStart) {
-    const model = buildModel(args.arch, {
-      inputShape: [trainingData.height, trainingData.width, trainingData.channels],
-      classCount: trainingData.classNames.length,
-      seed: args.seed,
-      dropout: args.dropout,
-      width: args.width,
-      batchNorm: args.batchNorm,
-    });
+    const model = buildTrainingModel(trainingData, args);
     const weights = model.getWeights().map((weight, i) => tf.tensor(input.warmStart!.weights[i]!, weight.shape, 'float32'));
     model.setWeights(weights);
     tf.dispose(weights);

@@ -2,28 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { selectBackend } from '../../../core/backend/select-backend.js';
-import { loadFashionMnist } from '../../../core/data/fashion-mnist.js';
-import { gatherImages, stratifiedSplit } from '../../../core/data/split.js';
 import { ConfigError } from '../../../core/errors.js';
 import { silentLogger } from '../../../core/logger.js';
 import { TrainingWorkerError } from '../../../core/training/parallel/train-model-parallel.js';
 import { trainModel, type TrainingArgs, type TrainingData } from '../../../core/training/train-model.js';
-import { MINI_FASHION_MNIST_DIR } from '../../helpers/tiny-model.js';
+import { loadMiniTrainingData } from '../../helpers/tiny-model.js';
 
 let data: TrainingData;
 
 beforeAll(async () => {
   await selectBackend({ logger: silentLogger });
-  const dataset = await loadFashionMnist(MINI_FASHION_MNIST_DIR, { expectedChecksums: null });
-  const split = stratifiedSplit(dataset.train.labels, { classCount: 10, seed: 42 });
-  data = {
-    train: gatherImages(dataset.train, split.trainIndices),
-    validation: gatherImages(dataset.train, split.validationIndices),
-    height: 28,
-    width: 28,
-    channels: 1,
-    classNames: [...dataset.classNames],
-  };
+  ({ data } = await loadMiniTrainingData());
 });
 
 function maxAbsoluteDifference(left: tf.Tensor[], right: tf.Tensor[]): number {

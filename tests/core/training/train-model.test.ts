@@ -1,30 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../core/backend/select-backend.js';
-import { loadFashionMnist } from '../../../core/data/fashion-mnist.js';
-import { gatherImages, stratifiedSplit } from '../../../core/data/split.js';
 import { silentLogger } from '../../../core/logger.js';
-import { evaluateSplit, trainModel, type TrainingData } from '../../../core/training/train-model.js';
-import { MINI_FASHION_MNIST_DIR } from '../../helpers/tiny-model.js';
-
-async function loadMiniData(): Promise<{ data: TrainingData; test: Awaited<ReturnType<typeof loadFashionMnist>>['test'] }> {
-  const dataset = await loadFashionMnist(MINI_FASHION_MNIST_DIR, { expectedChecksums: null });
-  const split = stratifiedSplit(dataset.train.labels, { classCount: 10, seed: 42 });
-  const data: TrainingData = {
-    train: gatherImages(dataset.train, split.trainIndices),
-    validation: gatherImages(dataset.train, split.validationIndices),
-    height: 28,
-    width: 28,
-    channels: 1,
-    classNames: [...dataset.classNames],
-  };
-  return { data, test: dataset.test };
-}
+import { evaluateSplit, trainModel } from '../../../core/training/train-model.js';
+import { loadMiniTrainingData } from '../../helpers/tiny-model.js';
 
 describe('trainModel', () => {
   it('trains a small CNN that beats chance', async () => {
     await selectBackend({ logger: silentLogger });
-    const { data, test } = await loadMiniData();
+    const { data, test } = await loadMiniTrainingData();
     const epochs: number[] = [];
 
     const result = await trainModel(
@@ -45,7 +29,7 @@ describe('trainModel', () => {
 
   it('gives identical weights for the same seed', async () => {
     await selectBackend({ logger: silentLogger });
-    const { data } = await loadMiniData();
+    const { data } = await loadMiniTrainingData();
     const args = { arch: 'mlp', epochs: 1, batchSize: 64, learningRate: 0.01, seed: 5, earlyStoppingPatience: 0 };
 
     const first = await trainModel(data, args);
@@ -57,7 +41,7 @@ describe('trainModel', () => {
   });
 
   it('restores the weights of the best epoch', async () => {
-    const { data } = await loadMiniData();
+    const { data } = await loadMiniTrainingData();
     // A learning rate this high makes the validation loss rise after the first epochs.
     const result = await trainModel(data, { arch: 'mlp', epochs: 6, batchSize: 32, learningRate: 0.2, seed: 3, earlyStoppingPatience: 2 });
     const best = result.history.reduce((a, b) => (b.validationLoss < a.validationLoss ? b : a));
