@@ -17,6 +17,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   model_not_ready: 503,
   no_production_model: 503,
   database_unavailable: 503,
+  model_worker_failed: 503,
   request_timeout: 504,
   prediction_aborted: 504,
 };

@@ -12,8 +12,9 @@ import { WindowSummarizer } from '../core/monitoring/window-summarizer.js';
 import { loadMonitoringConfig, type MonitoringConfig } from '../core/monitoring/monitoring-config.js';
 import { RolloutController, type RolloutControllerArgs } from '../core/lifecycle/rollout-controller.js';
 import { RolloutStore } from '../core/lifecycle/rollout-store.js';
-import type { ModelRegistry } from '../core/registry/model-registry.js';
+import type { LoadedModel, ModelRegistry } from '../core/registry/model-registry.js';
 import { FeedbackService } from '../core/serving/feedback-service.js';
+import { ModelWorker } from '../core/serving/model-worker.js';
 import { PredictionService } from '../core/serving/prediction-service.js';
 import { ServingMetrics } from '../core/serving/serving-metrics.js';
 import { DatabaseError } from '../db/errors.js';
@@ -52,6 +53,8 @@ export interface StartServiceArgs {
   metrics?: ServingMetrics;
   /** Intervals and shadow settings of the rollout controller; its defaults when omitted. */
   rollouts?: Pick<RolloutControllerArgs, 'pollIntervalMs' | 'gateIntervalMs' | 'retiredModelGraceMs' | 'shadowTimeoutMs' | 'shadowClassify'>;
+  /** Runs model calls in a worker thread; off when omitted. npm start reads it from `SNAPCLASS_MODEL_WORKER`. */
+  modelWorker?: boolean;
   /** Drift monitoring settings; read from the environment by {@link loadMonitoringConfig} when omitted. */
   monitoring?: MonitoringConfig;
 }
@@ -71,6 +74,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
     const store = new PredictionStore(database);
     const monitoring = args.monitoring ?? loadMonitoringConfig();
     const summarizer = monitoring.enabled ? new WindowSummarizer({ modelsDir: registry.root, backend: tf.getBackend(), seed: Date.now() % 1_000_000, logger }) : undefined;
+    const modelWorker = args.modelWorker ? new ModelWorker({ modelsDir: registry.root, backend: tf.getBackend(), logger }) : undefined;
     const monitor: DriftMonitor = new DriftMonitor({ database, registry, currentModel: () => predictions.model, config: monitoring, logger, metrics, summarizer });
     const userSalt = config.userSalt ?? store.getOrCreateSetting('user_salt', () => crypto.randomBytes(32).toString('hex'));
     const predictions = new PredictionService({
@@ -82,6 +86,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
       metrics,
       transaction: (write) => runTransaction(database, write),
       outOfDistribution: monitor,
+      modelWorker,
     });
     const feedback = new FeedbackService({
       store,
@@ -95,6 +100,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
     const loaded = await registry.load('production');
     metrics.modelLoadDuration.set({ model_version: loaded.metadata.version }, (performance.now() - loadStarted) / 1000);
     predictions.setModel(loaded);
+    if (modelWorker) await warmUpModelWorker(modelWorker, loaded, logger);
     const rollouts = new RolloutController({ store: new RolloutStore(database), registry, predictions, logger, ...args.rollouts });
     await rollouts.start();
     monitor.start();
@@ -125,7 +131,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
 
     let closing: Promise<void> | null = null;
     const close = () => {
-      closing ??= stopService({ server, predictions, rollouts, monitor, database, logger, shutdownTimeoutMs: config.shutdownTimeoutMs });
+      closing ??= stopService({ server, predictions, modelWorker, rollouts, monitor, database, logger, shutdownTimeoutMs: config.shutdownTimeoutMs });
       return closing;
     };
     return { url, server, database, predictions, feedback, store, metrics, rollouts, monitor, close };
@@ -138,6 +144,7 @@ export async function startService(args: StartServiceArgs): Promise<RunningServi
 async function stopService(args: {
   server: http.Server;
   predictions: PredictionService;
+  modelWorker: ModelWorker | undefined;
   rollouts: RolloutController;
   monitor: DriftMonitor;
   database: DatabaseHandle;
@@ -164,8 +171,19 @@ async function stopService(args: {
   await predictions.drain();
   await args.rollouts.stop();
   await args.monitor.stop();
+  await args.modelWorker?.close();
   database.close();
   logger.info('service stopped');
+}
+
+/** Starts the model worker before the service listens; when it fails, batches run on the main thread. */
+async function warmUpModelWorker(modelWorker: ModelWorker, loaded: LoadedModel, logger: Logger): Promise<void> {
+  const { height, width, channels } = loaded.metadata.preprocessing;
+  try {
+    await modelWorker.warmUp(loaded.metadata.version, height * width * channels);
+  } catch (error) {
+    logger.warn({ err: error, modelVersion: loaded.metadata.version }, 'model worker failed to start: each batch tries it again and runs on the main thread while it fails');
+  }
 }
 
 /** Runs `write` in one SQLite transaction; any failure, even a closed connection, becomes a DatabaseError (503). */

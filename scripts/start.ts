@@ -7,6 +7,7 @@ import { createLogger } from '../core/logger.js';
 import { ModelRegistry } from '../core/registry/model-registry.js';
 import { DEFAULT_TRAINING_ARGS, trainAndRegister } from '../core/training/train-and-register.js';
 import { startService } from '../api/service.js';
+import { loadModelWorkerSetting } from '../core/serving/model-worker.js';
 import { loadBotConfig } from '../bots/config.js';
 import { buildBotServices } from '../bots/shared/bot-services.js';
 import { DeferredSlackRouter, startBots } from '../bots/start-bots.js';
@@ -39,7 +40,7 @@ try {
 
   // Slack's HTTP events arrive on the API's server, at POST /slack/events.
   const slackRouter = new DeferredSlackRouter();
-  const service = await startService({ config, registry, logger, routers: [slackRouter.router] });
+  const service = await startService({ config, registry, logger, routers: [slackRouter.router], modelWorker: loadModelWorkerSetting() });
   process.stdout.write(`snapclass is serving ${service.predictions.model?.metadata.version} at ${service.url}\n`);
   const botServices = buildBotServices({ ...service, registry, maxFileBytes: config.maxUploadBytes }, botConfig);
   const bots = await startBots({ config: botConfig, services: botServices, logger, slackRouter });

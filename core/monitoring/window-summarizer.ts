@@ -1,7 +1,6 @@
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
+import { startWorker } from '../serving/start-worker.js';
 import type { SummarizeWindowArgs, WindowInput, WindowSummary } from './summarize-window.js';
 import { MonitoringError } from './errors.js';
 
@@ -78,12 +77,7 @@ export class WindowSummarizer {
 
   private startWorker(): Worker {
     const workerData: WindowSummaryWorkerData = { modelsDir: this.args.modelsDir, backend: this.args.backend, seed: this.args.seed };
-    const file = workerFile();
-    // Node 20 does not apply the tsx loader of the parent to workers, so a TypeScript entry is
-    // started from a small script that registers tsx in the worker first.
-    const worker = file.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(file).href)}); });`, { eval: true, workerData })
-      : new Worker(file, { workerData });
+    const worker = startWorker(import.meta.url, 'window-summary-worker', { workerData });
     // The worker must not keep a stopping service alive.
     worker.unref();
     worker.on('message', (reply: WindowSummaryReply) => this.settle(reply));
@@ -112,10 +106,4 @@ export class WindowSummarizer {
     this.pending.clear();
     for (const entry of pending) entry.reject(error);
   }
-}
-
-/** Returns the path of the worker entry beside this file: the TypeScript source under tsx and vitest, the compiled file otherwise. */
-function workerFile(): string {
-  const thisFile = fileURLToPath(import.meta.url);
-  return path.join(path.dirname(thisFile), `window-summary-worker${path.extname(thisFile)}`);
 }

@@ -23,3 +23,10 @@ export class PredictionAbortedError extends SnapclassError {
     super('prediction_aborted', 'The prediction was aborted before it was stored, because the request timed out. Retry later.', { cause: reason });
   }
 }
+
+/** The model worker thread failed on a batch or exited before it replied. The API responds with 503. */
+export class ModelWorkerError extends SnapclassError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('model_worker_failed', message, options);
+  }
+}

@@ -11,6 +11,7 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode-image.js';
 import { ModelNotReadyError, PredictionAbortedError } from './errors.js';
 import { probeModel, type ProbeOutput } from '../monitoring/model-probe.js';
 import { MicroBatcher } from './micro-batcher.js';
+import type { ModelWorker } from './model-worker.js';
 import { prepareInput } from './prepare-input.js';
 import type { ServingMetrics } from './serving-metrics.js';
 import { hashUserId } from './user-hash.js';
@@ -95,6 +96,12 @@ export interface PredictionServiceArgs {
   transaction?: (write: () => void) => void;
   /** Flags inputs outside the training domain; every flag is false when omitted. */
   outOfDistribution?: OutOfDistributionCheck;
+  /**
+   * Runs model calls in a worker thread. Every model this service gets must then be a version of
+   * the worker's registry. Batches run on the calling thread when omitted, or when the worker
+   * fails on a batch.
+   */
+  modelWorker?: ModelWorker;
 }
 
 /**
@@ -120,6 +127,9 @@ interface QueuedPrediction {
 
 type Outcome = { result: PredictionResult } | { error: Error };
 
+/** Time in milliseconds that batches run on the main thread after the model worker failed. */
+export const MODEL_WORKER_RETRY_MS = 10_000;
+
 export const DEFAULT_BATCHING: BatchingArgs = { maxBatchSize: 32, maxWaitMs: 2 };
 
 /**
@@ -135,6 +145,8 @@ export class PredictionService {
   private readonly topK: number;
   private readonly limits: DecodeLimits;
   private readonly batcher: MicroBatcher<QueuedPrediction, Outcome>;
+  /** Time (performance.now) before which batches skip the model worker, after it failed. */
+  private modelWorkerRetryAt = 0;
 
   constructor(private readonly args: PredictionServiceArgs) {
     this.logger = (args.logger ?? silentLogger).child({ component: 'prediction-service' });
@@ -275,7 +287,23 @@ export class PredictionService {
   private async runModel(loaded: LoadedModel, joined: Uint8Array, count: number): Promise<{ probabilities: Float32Array; outOfDistribution: boolean[] }> {
     const { metadata, model } = loaded;
     const check = this.args.outOfDistribution;
-    if (check?.canFlagOutOfDistribution(loaded)) {
+    const withEmbeddings = check?.canFlagOutOfDistribution(loaded) ?? false;
+
+    const worker = this.args.modelWorker;
+    if (worker && performance.now() >= this.modelWorkerRetryAt) {
+      try {
+        const output = await worker.run(metadata.version, joined, count, withEmbeddings);
+        if (!check || !output.embeddings) return { probabilities: output.probabilities, outOfDistribution: [] };
+        const probe = { count, classCount: output.probabilities.length / count, embeddingSize: output.embeddingSize, embeddings: output.embeddings, probabilities: output.probabilities };
+        return { probabilities: output.probabilities, outOfDistribution: check.flagOutOfDistribution(loaded, joined, probe) };
+      } catch (error) {
+        // A worker that keeps failing would delay every batch, so the main thread runs them for a while.
+        this.modelWorkerRetryAt = performance.now() + MODEL_WORKER_RETRY_MS;
+        this.logger.warn({ err: error, modelVersion: metadata.version, count, retryInMs: MODEL_WORKER_RETRY_MS }, 'model worker failed: running batches on the main thread until the retry');
+      }
+    }
+
+    if (check && withEmbeddings) {
       const probe = await probeModel(model, joined, count, metadata.preprocessing);
       return { probabilities: probe.probabilities, outOfDistribution: check.flagOutOfDistribution(loaded, joined, probe) };
     }
