@@ -82,7 +82,7 @@ export function createApp(args: AppArgs): Express {
     response.locals.metricsRoute = 'unmatched';
     next(new SnapclassError('not_found', `No route for ${request.method} ${request.path}. See docs/api.md for the endpoints.`));
   });
-  app.use(createErrorHandler(logger));
+  app.use(createErrorHandler(logger, args.maxUploadBytes));
   return app;
 }
 

@@ -16,9 +16,9 @@ const CODE_BY_PARSER_STATUS: Record<number, string> = {
  * Anything else is logged with its stack and gets a generic 500, so internals never reach the
  * client. An error raised after the response was sent (a request that timed out) is only logged.
  */
-export function createErrorHandler(logger: Logger): ErrorRequestHandler {
+export function createErrorHandler(logger: Logger, maxUploadBytes: number): ErrorRequestHandler {
   return (error: unknown, request, response, _next) => {
-    const { status, code, message } = describe(error);
+    const { status, code, message } = describe(error, maxUploadBytes);
     const requestId = response.locals.requestId as string | undefined;
     const context = { requestId, method: request.method, url: request.originalUrl, code, status };
 
@@ -35,20 +35,29 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function describe(error: unknown): { status: number; code: string; message: string } {
+function describe(error: unknown, maxUploadBytes: number): { status: number; code: string; message: string } {
   if (error instanceof SnapclassError) {
     return { status: statusForCode(error.code), code: error.code, message: error.message };
   }
   if (error instanceof multer.MulterError) {
     if (error.code === 'LIMIT_FILE_SIZE') {
-      return { status: 413, code: 'input_too_large', message: 'The uploaded file is over the size limit. Send a smaller image.' };
+      return {
+        status: 413,
+        code: 'input_too_large',
+        message: `The uploaded file is over the limit of ${maxUploadBytes} bytes (SNAPCLASS_MAX_UPLOAD_BYTES). Send a smaller image.`,
+      };
     }
     return { status: 400, code: 'invalid_request', message: `The multipart upload is invalid (${error.message}). Send one file in the field "image".` };
   }
 
-  const parserError = error as { status?: number; type?: string; expose?: boolean; message?: string };
+  const parserError = error as { status?: number; type?: string; expose?: boolean; message?: string; length?: number; limit?: number };
   if (parserError.type === 'entity.too.large') {
-    return { status: 413, code: 'input_too_large', message: 'The request body is over the size limit. Send a smaller image.' };
+    const size = parserError.length === undefined ? 'The request body' : `The request body of ${parserError.length} bytes`;
+    return {
+      status: 413,
+      code: 'input_too_large',
+      message: `${size} is over the limit of ${parserError.limit ?? maxUploadBytes} bytes for this endpoint (SNAPCLASS_MAX_UPLOAD_BYTES sets it for images). Send a smaller image.`,
+    };
   }
   if (parserError.type === 'entity.parse.failed') {
     return { status: 400, code: 'invalid_request', message: 'The request body is not valid JSON.' };

@@ -85,6 +85,13 @@ export function createPredictionRoutes(args: PredictionRoutesArgs): Router {
   });
 
   router.post('/v1/predictions/:id/feedback', express.json({ limit: 64 * 1024 }), (request, response) => {
+    const type = request.headers['content-type'];
+    if (type !== undefined && !type.startsWith('application/json')) {
+      throw new SnapclassError(
+        'unsupported_media_type',
+        `Feedback must be sent as JSON, but Content-Type is "${type}". Send Content-Type: application/json with {"verdict": "correct"|"incorrect", "label"?: className, "userId": "..."}.`,
+      );
+    }
     const parsed = feedbackBodySchema.safeParse(request.body ?? {});
     if (!parsed.success) {
       const fault = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');

@@ -136,6 +136,17 @@ describe('POST /v1/predictions', () => {
     });
   }
 
+  it('names the size limit in a 413', async () => {
+    const limit = loadServiceConfig({}).maxUploadBytes;
+
+    const { status, json } = await postImage(new Uint8Array(limit + 1), 'image/png');
+
+    expect(status).toBe(413);
+    expect(json.error.message).toBe(
+      `The request body of ${limit + 1} bytes is over the limit of ${limit} bytes for this endpoint (SNAPCLASS_MAX_UPLOAD_BYTES sets it for images). Send a smaller image.`,
+    );
+  });
+
   it('rejects an SVG image with 415', async () => {
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28"><rect width="28" height="28" fill="white"/></svg>';
     const { status, json } = await postImage(svg, 'image/svg+xml');
@@ -215,6 +226,23 @@ describe('GET /v1/predictions/:id and feedback', () => {
     const stored = db.prepare('SELECT COUNT(*) AS n FROM feedback WHERE prediction_id = ?').get(created.id);
     db.close();
     expect(stored).toEqual({ n: 0 });
+  });
+
+  it('rejects form-encoded feedback with 415', async () => {
+    const { json: created } = await postImage(await pngOf(5), 'image/png');
+    const before = countRows('feedback');
+
+    const response = await fetch(`${service.url}/v1/predictions/${created.id}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'verdict=correct&userId=dave',
+    });
+
+    expect(response.status).toBe(415);
+    const body = await response.json();
+    expect(body.error.code).toBe('unsupported_media_type');
+    expect(body.error.message).toMatch(/^Feedback must be sent as JSON, but Content-Type is "application\/x-www-form-urlencoded"\. Send Content-Type: application\/json/);
+    expect(countRows('feedback')).toBe(before);
   });
 
   it('rejects an unknown label with 422 and an unknown prediction with 404', async () => {
