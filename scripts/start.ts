@@ -4,13 +4,18 @@ import { loadServiceConfig } from '../core/config.js';
 import { downloadFashionMnist, resolveDataUrl } from '../core/data/download.js';
 import { locateFashionMnist } from '../core/data/fashion-mnist.js';
 import { createLogger } from '../core/logger.js';
+import { readGitInfo } from '../core/registry/git-info.js';
+import type { ModelMetadata } from '../core/registry/model-metadata.js';
 import { ModelRegistry } from '../core/registry/model-registry.js';
+import { RunStore } from '../core/tracking/run-store.js';
+import { trackRun } from '../core/tracking/track-run.js';
 import { DEFAULT_TRAINING_ARGS, trainAndRegister } from '../core/training/train-and-register.js';
 import { startService } from '../api/service.js';
 import { loadModelWorkerSetting } from '../core/serving/model-worker.js';
 import { loadBotConfig } from '../bots/config.js';
 import { buildBotServices } from '../bots/shared/bot-services.js';
 import { DeferredSlackRouter, startBots } from '../bots/start-bots.js';
+import { openDatabase } from '../db/open-database.js';
 import { createTrainingProgressBar } from './lib/progress-bar.js';
 
 // The main job: find or download the data, train a model when the registry has no production
@@ -26,16 +31,8 @@ try {
   if (registry.productionVersion() === null) {
     logger.info({ modelsDir: registry.root }, 'the registry has no production model: training the default model');
     const dataDir = await ensureFashionMnist();
-    const metadata = await trainAndRegister({
-      dataDir,
-      training: DEFAULT_TRAINING_ARGS,
-      registry,
-      backend: backend.name,
-      promote: 'always',
-      logger,
-      callbacks: createTrainingProgressBar(),
-    });
-    logger.info({ modelVersion: metadata.version, validation: metadata.metrics.validation }, 'default model trained');
+    const { runId, metadata } = await trainDefaultModel(dataDir, config.dbFile, registry, backend.name);
+    logger.info({ runId, modelVersion: metadata.version, validation: metadata.metrics.validation }, 'default model trained');
   }
 
   // Slack's HTTP events arrive on the API's server, at POST /slack/events.
@@ -65,6 +62,34 @@ try {
   logger.fatal({ err: error }, 'start failed');
   process.stderr.write(`start: ${(error as Error).message}\n`);
   process.exit(1);
+}
+
+/** Trains and registers the default model as a tracked run in the service's database, so `npm run runs` lists it. */
+async function trainDefaultModel(dataDir: string, dbFile: string, registry: ModelRegistry, backend: string): Promise<{ runId: number; metadata: ModelMetadata }> {
+  const database = openDatabase({ file: dbFile, logger });
+  try {
+    const { runId, result } = await trackRun(
+      new RunStore(database.db, logger),
+      { kind: 'train', command: 'start', params: { dataset: 'fashion-mnist', profile: null, training: DEFAULT_TRAINING_ARGS }, git: readGitInfo(), backend },
+      async (run) => {
+        const metadata = await trainAndRegister({
+          dataDir,
+          training: DEFAULT_TRAINING_ARGS,
+          registry,
+          backend,
+          promote: 'always',
+          logger,
+          callbacks: createTrainingProgressBar(),
+          run,
+        });
+        return { result: metadata };
+      },
+      logger,
+    );
+    return { runId, metadata: result };
+  } finally {
+    database.close();
+  }
 }
 
 async function ensureFashionMnist(): Promise<string> {
