@@ -12,7 +12,7 @@ import { ModelRegistry } from '../core/registry/model-registry.js';
 import { RunStore } from '../core/tracking/run-store.js';
 import { trackRun } from '../core/tracking/track-run.js';
 import { openDatabase } from '../db/open-database.js';
-import { parseNonNegativeInteger } from './lib/cli-options.js';
+import { addRegistryOptions, parseNonNegativeInteger } from './lib/cli-options.js';
 
 const program = new Command('evaluate')
   .description('Score a registered model on its validation or test split, with calibration, latency and raw-pixel baselines.')
@@ -21,10 +21,8 @@ const program = new Command('evaluate')
   .option('--dataset <spec>', 'data set to load instead of the one in the model metadata (fashion-mnist:DIR or folder:PATH)')
   .option('--baselines <names>', `comma-separated baselines, or none: ${BASELINES.join(', ')}`, BASELINES.join(','))
   .option('--latency-images <n>', 'images timed one at a time for the latency figures', parseNonNegativeInteger('--latency-images'), 500)
-  .option('--models-dir <dir>', 'model registry folder', process.env.SNAPCLASS_MODELS_DIR ?? 'models')
-  .option('--db <file>', 'SQLite file of the run store', process.env.SNAPCLASS_DB ?? 'data/snapclass.db')
-  .option('--json', 'print one JSON object instead of tables', false)
   .showHelpAfterError();
+addRegistryOptions(program);
 
 program.parse();
 const options = program.opts<{

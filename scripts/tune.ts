@@ -16,7 +16,7 @@ import { applyTrialParams } from '../core/training/search-space.js';
 import { evaluateSplit } from '../core/training/train-model.js';
 import { TUNE_STRATEGIES, tune, type TrialResult, type TuneStrategy } from '../core/training/tune.js';
 import { openDatabase } from '../db/open-database.js';
-import { parsePositiveInteger, parsePositiveNumber } from './lib/cli-options.js';
+import { addRegistryOptions, parsePositiveInteger, parsePositiveNumber } from './lib/cli-options.js';
 
 const program = new Command('tune')
   .description('Search learning rate, width, dropout and augmentation on the validation split, and register the best model (or an ensemble of the best).')
@@ -30,10 +30,8 @@ const program = new Command('tune')
   .option('--seed <n>', 'seed of the sampling of trial parameters', parsePositiveInteger('--seed'), 1)
   .option('--dataset <spec>', 'fashion-mnist, fashion-mnist:DIR, or folder:PATH', 'fashion-mnist')
   .option('--promote', 'make the registered model production', false)
-  .option('--models-dir <dir>', 'model registry folder', process.env.SNAPCLASS_MODELS_DIR ?? 'models')
-  .option('--db <file>', 'SQLite file of the run store', process.env.SNAPCLASS_DB ?? 'data/snapclass.db')
-  .option('--json', 'print one JSON object instead of tables', false)
   .showHelpAfterError();
+addRegistryOptions(program);
 
 program.parse();
 const options = program.opts<{
