@@ -53,12 +53,14 @@ function probeOf(model: tf.LayersModel): tf.LayersModel {
   const cached = probes.get(model);
   if (cached) return cached;
 
-  const head = model.layers[model.layers.length - 1];
-  const penultimate = head?.input;
-  if (!head || !penultimate || Array.isArray(penultimate) || penultimate.shape.length !== 2) {
+  // The input of the node that produced this model's output. A head layer shared with another
+  // model (such as a flip-averaging wrapper) has one node per model, so `head.input` is ambiguous.
+  const output = model.outputs[0];
+  const penultimate = output ? output.sourceLayer.inboundNodes[output.nodeIndex]?.inputTensors : undefined;
+  if (!penultimate || penultimate.length !== 1 || penultimate[0]!.shape.length !== 2) {
     throw new MonitoringError('unsupported_model', `Model "${model.name}" has no flat layer before its output, so no embedding can be read for drift tests.`);
   }
-  const probe = tf.model({ inputs: model.inputs, outputs: [penultimate, model.outputs[0]!] });
+  const probe = tf.model({ inputs: model.inputs, outputs: [penultimate[0]!, output!] });
   probes.set(model, probe);
   return probe;
 }

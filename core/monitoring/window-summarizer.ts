@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
-import { startWorker } from '../serving/start-worker.js';
+import { startWorker } from '../start-worker.js';
 import type { SummarizeWindowArgs, WindowInput, WindowSummary } from './summarize-window.js';
 import { MonitoringError } from './errors.js';
 

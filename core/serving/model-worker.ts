@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ModelWorkerError } from './errors.js';
-import { startWorker } from './start-worker.js';
+import { startWorker } from '../start-worker.js';
 
 /** Data the model worker starts with. */
 export interface ModelWorkerData {

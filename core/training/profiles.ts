@@ -30,9 +30,9 @@ export interface TrainingProfile {
  *
  * - `quick`: `cnn-fast` with batch normalisation, no dropout and no augmentation, 5 epochs on a
  *   cosine schedule from 0.005, at most 4.5 minutes of training.
- * - `full`: `cnn-fast` at 1.5 times the width with batch normalisation, dropout 0.1, shifts of
- *   up to 2 pixels and horizontal flips, up to 22 epochs on a cosine schedule from 0.004, at most
- *   27 minutes.
+ * - `full`: `cnn-fast` at 1.5 times the width with batch normalisation, no dropout, shifts of
+ *   up to 1 pixel and horizontal flips, up to 22 epochs on a cosine schedule from 0.004, at most
+ *   27 minutes. The registered model averages each image with its mirror image (`testTimeFlip`).
  *
  * Both train on every core, at most 4, with data-parallel workers (see {@link defaultTrainingWorkers}).
  *
@@ -69,11 +69,14 @@ export const TRAINING_PROFILES: Record<ProfileName, TrainingProfile> = {
       batchSize: 64,
       learningRate: 0.004,
       seed: 42,
-      dropout: 0.1,
+      // Training accuracy stayed at validation accuracy with dropout 0.1 and 2-pixel shifts (0.935
+      // against 0.936 after 19 epochs), so the model underfits and gets less regularisation.
+      dropout: 0,
       earlyStoppingPatience: 0,
       schedule: { kind: 'cosine', warmupFraction: 0.03, minFactor: 0.01 },
-      augmentation: { maxShift: 2, flipProbability: 0.5 },
+      augmentation: { maxShift: 1, flipProbability: 0.5 },
       maxTrainingMinutes: 27,
+      testTimeFlip: true,
       workers: defaultTrainingWorkers(),
     },
   },

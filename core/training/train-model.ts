@@ -7,6 +7,7 @@ import { augmentationSchema, augmentBatch, isAugmentationEnabled, type Augmentat
 import { computeClassificationMetrics, type ClassificationMetrics } from '../evaluation/metrics.js';
 import { predictProbabilities } from '../serving/predict-probabilities.js';
 import { buildModel } from './architectures.js';
+import { unwrappedWeights, wrapWithFlipAveraging } from './flip-averaging.js';
 import { ExchangingOptimizer } from './parallel/exchanging-optimizer.js';
 import { trainModelParallel } from './parallel/train-model-parallel.js';
 import type { GradientExchange } from './parallel/gradient-exchange.js';
@@ -61,6 +62,11 @@ export interface TrainingArgs {
    * cores only adds overhead.
    */
   workers?: number;
+  /**
+   * Returns a model that averages each image with its mirror image before the classifier head
+   * (see {@link wrapWithFlipAveraging}); for models trained with horizontal flips. Defaults to false.
+   */
+  testTimeFlip?: boolean;
 }
 
 /** Progress events, for progress bars and run tracking. */
@@ -139,7 +145,27 @@ export async function trainModel(
   warmStart?: WarmStart,
   shard?: TrainingShard,
 ): Promise<TrainingResult> {
-  if ((args.workers ?? 1) > 1 && !shard) return trainModelParallel(data, args, callbacks, logger, warmStart);
+  if (shard) return trainOnThisThread(data, args, callbacks, logger, warmStart, shard);
+  const result =
+    (args.workers ?? 1) > 1
+      ? await trainModelParallel(data, args, callbacks, logger, warmStart)
+      : await trainOnThisThread(data, args, callbacks, logger, warmStart);
+  if (!args.testTimeFlip) return result;
+
+  const model = wrapWithFlipAveraging(result.model);
+  const validationMetrics = await evaluateSplit(model, data.validation, result.preprocessing, data.classNames);
+  logger.info({ component: 'training', validationAccuracy: validationMetrics.accuracy }, 'model wrapped to average each image with its mirror image');
+  return { ...result, model, validationMetrics };
+}
+
+async function trainOnThisThread(
+  data: TrainingData,
+  args: TrainingArgs,
+  callbacks: TrainingCallbacks,
+  logger: Logger,
+  warmStart?: WarmStart,
+  shard?: TrainingShard,
+): Promise<TrainingResult> {
   const log = logger.child({ component: 'training' });
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
@@ -149,7 +175,7 @@ export async function trainModel(
   const schedule = learningRateScheduleSchema.parse(args.schedule ?? { kind: 'constant' });
 
   const model = buildTrainingModel(data, args);
-  if (warmStart) model.setWeights(warmStart.model.getWeights());
+  if (warmStart) model.setWeights(unwrappedWeights(warmStart.model));
   const optimizer = tf.train.adam(args.learningRate);
   let shardSize = 0;
   const exchanging = shard

@@ -1,16 +1,14 @@
-import { Worker } from 'node:worker_threads';
-
 import * as tf from '@tensorflow/tfjs';
 import pino from 'pino';
 
 import { BACKEND_NAMES, type BackendName } from '../../backend/select-backend.js';
 import { ConfigError, SnapclassError } from '../../errors.js';
+import { startWorker } from '../../start-worker.js';
+import { unwrappedWeights } from '../flip-averaging.js';
 import type { Logger } from '../../logger.js';
 import { buildTrainingModel, type LabelledImages, type TrainingArgs, type TrainingCallbacks, type TrainingData, type TrainingResult, type WarmStart } from '../train-model.js';
 import { abortExchange, createExchangeBuffers } from './gradient-exchange.js';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.js';
-
-const WORKER_URL = new URL('./training-worker-entry.mjs', import.meta.url);
 
 /** A training worker failed, so the data-parallel run stopped. */
 export class TrainingWorkerError extends SnapclassError {
@@ -53,7 +51,7 @@ export async function trainModelParallel(
     const buffers = createExchangeBuffers(workers, capacity);
     const trainingData: TrainingData = { ...data, train: shareImages(data.train), validation: shareImages(data.validation) };
     const warmStartInput = warmStart
-      ? { weights: warmStart.model.getWeights().map((weight) => weight.dataSync() as Float32Array), preprocessing: warmStart.preprocessing }
+      ? { weights: unwrappedWeights(warmStart.model).map((weight) => weight.dataSync() as Float32Array), preprocessing: warmStart.preprocessing }
       : undefined;
     logger.info({ workers, parameters: capacity }, 'data-parallel training started');
 
@@ -103,7 +101,7 @@ function runWorkers(inputs: WorkerInput[], callbacks: TrainingCallbacks, writeLi
     };
 
     for (const input of inputs) {
-      const worker = new Worker(WORKER_URL, { workerData: input });
+      const worker = startWorker(import.meta.url, 'training-worker', { workerData: input });
       worker.on('message', (message: WorkerMessage) => {
         try {
           handleMessage(message);
