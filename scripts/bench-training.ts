@@ -23,7 +23,7 @@ const program = new Command('bench-training')
   .option('--cpu-batches <n>', 'timed steps on the cpu backend, which is much slower', parsePositiveInteger('--cpu-batches'), 3)
   .option('--no-batch-norm', 'time the profile model without batch normalisation')
   .option('--workers <n>', 'also time whole training batches with this many data-parallel workers beside one worker', parsePositiveInteger('--workers'))
-  .option('--worker-batches <n>', 'batches that each --workers timing trains', parsePositiveInteger('--worker-batches'), 60)
+  .option('--worker-batches <n>', 'batches that each --workers timing trains; the first 20 are warm-up and not timed', parsePositiveInteger('--worker-batches'), 120)
   .option('--json', 'print JSON', false)
   .showHelpAfterError();
 
@@ -73,15 +73,19 @@ async function timeOn(backend: string, steps: number, pixels: Uint8Array, labels
   }
 }
 
-/** Training images per second of the profile's training loop with `workers` workers, timed from the first batch to the last. */
+/** Batches of each --workers timing that are not timed: a new worker compiles the wasm module anew, and V8 optimises it while the first batches run. */
+const WARM_UP_BATCHES = 20;
+
+/** Training images per second of the profile's training loop with `workers` workers, timed from the end of the warm-up batches to the last batch. */
 async function timeWorkers(workers: number, data: TrainingData): Promise<{ workers: number; imagesPerSecond: number }> {
   const training = profileTrainingArgs(options.profile);
   const batchEnds: number[] = [];
   const args = { ...training, batchNorm: options.batchNorm && training.batchNorm, epochs: 1, maxTrainingMinutes: undefined, workers };
   const result = await trainModel(data, args, { onBatchEnd: () => batchEnds.push(performance.now()) });
   result.model.dispose();
-  const timedImages = (batchEnds.length - 1) * training.batchSize;
-  return { workers, imagesPerSecond: timedImages / ((batchEnds.at(-1)! - batchEnds[0]!) / 1000) };
+  const warmUp = Math.min(WARM_UP_BATCHES, batchEnds.length - 2);
+  const timedImages = (batchEnds.length - 1 - warmUp) * training.batchSize;
+  return { workers, imagesPerSecond: timedImages / ((batchEnds.at(-1)! - batchEnds[warmUp]!) / 1000) };
 }
 
 const selected = await selectBackend({ logger });
