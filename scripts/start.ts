@@ -16,7 +16,7 @@ import { loadBotConfig } from '../bots/config.js';
 import { buildBotServices } from '../bots/shared/bot-services.js';
 import { DeferredSlackRouter, startBots } from '../bots/start-bots.js';
 import { openDatabase } from '../db/open-database.js';
-import { createTrainingProgressBar } from './lib/progress-bar.js';
+import { createBarAwareDestination, createTrainingProgressBar } from './lib/progress-bar.js';
 
 // The main job: find or download the data, train a model when the registry has no production
 // model, then serve the API and each chat bot whose credentials are set until SIGTERM or SIGINT.
@@ -105,7 +105,7 @@ async function ensureFashionMnist(): Promise<string> {
 
 function createStartLogger(): ReturnType<typeof createLogger> {
   try {
-    return createLogger();
+    return createLogger({ destination: createBarAwareDestination(process.stdout) });
   } catch (error) {
     process.stderr.write(`start: ${(error as Error).message}\n`);
     process.exit(1);

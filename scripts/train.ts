@@ -98,6 +98,12 @@ function resolveTrainingArgs(): TrainingArgs {
   return args;
 }
 
+/** The --models-dir and --db arguments that were given, so a printed follow-up command reads the same registry. */
+function registryArguments(): string {
+  const given = (name: string) => program.getOptionValueSource(name) === 'cli';
+  return `${given('modelsDir') ? ` --models-dir ${options.modelsDir}` : ''}${given('db') ? ` --db ${options.db}` : ''}`;
+}
+
 function parseInputSize(value: string): { height: number; width: number } {
   const match = /^(\d+)x(\d+)$/.exec(value);
   if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
@@ -169,7 +175,7 @@ try {
       `Run ${runId} registered ${metadata.version} (${registry.productionVersion() === metadata.version ? 'production' : 'candidate'}): ` +
         `validation accuracy ${accuracy.toFixed(4)}, macro-F1 ${macroF1.toFixed(4)}, ` +
         `${(metadata.trainingTimeMs / 1000).toFixed(0)} s of training on ${metadata.backend}, stopped by ${metadata.stopReason}.\n` +
-        `Score it on the test split with: npm run evaluate -- --model ${metadata.version} --split test\n`,
+        `Score it on the test split with: npm run evaluate -- --model ${metadata.version} --split test${registryArguments()}\n`,
     );
   }
 } catch (error) {

@@ -35,6 +35,10 @@ export class MonitoringMetrics {
     this.windows = new Counter({ name: 'snapclass_monitoring_windows_total', help: 'Monitoring windows closed, by state.', labelNames: ['state'], registers });
     this.alerts = new Counter({ name: 'snapclass_monitoring_alerts_total', help: 'Monitoring state changes alerted, by new state.', labelNames: ['state'], registers });
     this.outOfDistribution = new Counter({ name: 'snapclass_out_of_distribution_total', help: 'Predictions whose input was flagged as out of distribution.', registers });
+    // Until a window sets them, the accuracy gauges read NaN rather than prom-client's default 0,
+    // so an alert such as "accuracy < 0.8" does not fire on a fresh start.
+    this.feedbackAccuracy.set(Number.NaN);
+    this.estimatedAccuracy.set(Number.NaN);
   }
 
   /** Sets the gauges from a window summary. */

@@ -1,19 +1,22 @@
 import cliProgress from 'cli-progress';
 import type { TrainingCallbacks } from '../../core/training/train-model.js';
 
+/** Batches of a run before the run ETA is shown. */
+const MIN_BATCHES_FOR_ETA = 20;
+
 /** The bar being drawn, if any, so log lines can clear its line first. */
 let activeBar: cliProgress.SingleBar | null = null;
 
 /**
- * Returns a pino destination that writes log lines to standard error. While a progress bar is
- * drawn on a terminal, it clears the bar's line before each log line, so the line does not
- * start at the end of the bar. The bar is drawn again at the next batch.
+ * Returns a pino destination that writes log lines to `stream` (standard error by default). While
+ * a progress bar is drawn on a terminal, it clears the bar's line before each log line, so the
+ * line does not start at the end of the bar. The bar is drawn again at the next batch.
  */
-export function createBarAwareDestination(): { write(line: string): void } {
+export function createBarAwareDestination(stream: NodeJS.WritableStream = process.stderr): { write(line: string): void } {
   return {
     write(line: string) {
       if (activeBar && process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
-      process.stderr.write(line);
+      stream.write(line);
     },
   };
 }
@@ -40,6 +43,8 @@ export function createTrainingProgressBar(args: TrainingProgressBarArgs = {}): T
   const runEta = (batch: number): string => {
     const elapsedMs = performance.now() - runStarted;
     const done = batchesBefore + batch;
+    // The first batches run while V8 still optimises the model code, so their rate says little.
+    if (done < MIN_BATCHES_FOR_ETA) return '-';
     const remainingMs = Math.min((elapsedMs / done) * (totalBatches - done), budgetMs - elapsedMs);
     return formatDuration(Math.max(0, remainingMs));
   };
