@@ -152,9 +152,11 @@ async function stopService(args: {
   shutdownTimeoutMs: number;
 }): Promise<void> {
   const { server, predictions, database, logger } = args;
+  // server.close() stops accepting at once, and the log line follows it, so a reader of the log
+  // that sees the line can count on new connections being refused.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   logger.info({ shutdownTimeoutMs: args.shutdownTimeoutMs }, 'service stopping: no new connections, finishing requests in flight');
 
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // server.close() drops only the connections idle at that moment. A keep-alive connection
   // whose request is in flight becomes idle after its response, so look again every 100 ms.
   server.closeIdleConnections();
