@@ -152,8 +152,8 @@ async function stopService(args: {
   shutdownTimeoutMs: number;
 }): Promise<void> {
   const { server, predictions, database, logger } = args;
-  // server.close() stops accepting at once, and the log line follows it, so a reader of the log
-  // that sees the line can count on new connections being refused.
+  // server.close() stops accepting at once and the log line follows it, so once the line is
+  // written, new connections are refused.
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   logger.info({ shutdownTimeoutMs: args.shutdownTimeoutMs }, 'service stopping: no new connections, finishing requests in flight');
 

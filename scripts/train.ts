@@ -98,10 +98,10 @@ function resolveTrainingArgs(): TrainingArgs {
   return args;
 }
 
-/** The --models-dir and --db arguments that were given, so a printed follow-up command reads the same registry. */
+/** Returns the --models-dir and --db arguments given on the command line, so a printed follow-up command reads the same registry. */
 function registryArguments(): string {
-  const given = (name: string) => program.getOptionValueSource(name) === 'cli';
-  return `${given('modelsDir') ? ` --models-dir ${options.modelsDir}` : ''}${given('db') ? ` --db ${options.db}` : ''}`;
+  const onCommandLine = (name: string) => program.getOptionValueSource(name) === 'cli';
+  return `${onCommandLine('modelsDir') ? ` --models-dir ${options.modelsDir}` : ''}${onCommandLine('db') ? ` --db ${options.db}` : ''}`;
 }
 
 function parseInputSize(value: string): { height: number; width: number } {

@@ -16,7 +16,7 @@ function transposeInnerAxes(tensor: tf.Tensor): tf.Tensor {
 /**
  * Registers a `BatchMatMul` kernel for the wasm backend that transposes a flagged input first and
  * then multiplies without flags. tfjs-backend-wasm 4.22.0 runs flagged products, which every
- * dense layer's gradient uses, on a path about ten times slower than its unflagged one: on a
+ * dense layer's gradient uses, on a path about ten times slower than its unflagged one. On a
  * 2-core x86_64 machine, [64, 1960] x [64, 80] with transposeA took 9.3 ms, and transposing first
  * then multiplying took 0.85 ms. Products without flags run the original kernel unchanged.
  * Calling it again leaves the registry as it is.

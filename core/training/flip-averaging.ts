@@ -9,8 +9,8 @@ const FLIP_LAYER_NAME = 'flip_reverse_width';
  * Wraps a trained classifier so that it classifies each image and its mirror image (flipped left
  * to right) and averages the two before the classifier head. This test-time augmentation is saved
  * inside the model, so every front end, the evaluation and the quality report get it without
- * code of their own. The head is the model's last layer, a softmax Dense layer; it receives the mean of the
- * two penultimate-layer activations, which averages the two sets of logits. The penultimate
+ * code of their own. The head, the model's last softmax Dense layer, receives the mean of
+ * the two penultimate-layer activations, which averages the two sets of logits. The penultimate
  * activation that monitoring compares is therefore that mean. The flip is made of standard layers
  * (a Permute, a fixed permutation Dense layer and a Permute back), so the model saves and loads
  * like any other. The wrapper shares the layers and weights of `model`.

@@ -43,7 +43,7 @@ export function createTrainingProgressBar(args: TrainingProgressBarArgs = {}): T
   const runEta = (batch: number): string => {
     const elapsedMs = performance.now() - runStarted;
     const done = batchesBefore + batch;
-    // The first batches run while V8 still optimises the model code, so their rate says little.
+    // The first batches run while V8 still optimises the model code, so their rate is no guide.
     if (done < MIN_BATCHES_FOR_ETA) return '-';
     const remainingMs = Math.min((elapsedMs / done) * (totalBatches - done), budgetMs - elapsedMs);
     return formatDuration(Math.max(0, remainingMs));

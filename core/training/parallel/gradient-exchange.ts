@@ -101,7 +101,7 @@ export class GradientExchange {
   allReduceMean(values: Float32Array, weight: number, elapsedMs: number): ReduceResult {
     const { participants, capacity } = this.buffers;
     if (values.length > capacity) {
-      throw new RangeError(`Cannot reduce ${values.length} values: the exchange holds ${capacity}.`);
+      throw new RangeError(`Cannot reduce ${values.length} values: the exchange has room for ${capacity}.`);
     }
     const parity = this.calls % 2;
     this.calls++;

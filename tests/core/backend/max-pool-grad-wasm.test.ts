@@ -36,7 +36,7 @@ function poolValues(poolCase: PoolCase, seed: number): Float32Array {
   return values.map((value) => Math.max(0, Math.round(value * poolCase.levels!)));
 }
 
-/** The gradient of sum(maxPool(x) * weights) with respect to x on the active backend. */
+/** Computes the gradient of sum(maxPool(x) * weights) with respect to x on the active backend. */
 function poolGradient(poolCase: PoolCase, xValues: Float32Array): Float32Array {
   return tf.tidy(() => {
     const x = tf.tensor4d(xValues, poolCase.xShape);

@@ -31,7 +31,7 @@ describe('GradientExchange', () => {
   it('rejects arrays above its capacity', () => {
     const exchange = new GradientExchange(createExchangeBuffers(1, 2), 0);
 
-    expect(() => exchange.allReduceMean(new Float32Array(3), 1, 0)).toThrow('Cannot reduce 3 values: the exchange holds 2.');
+    expect(() => exchange.allReduceMean(new Float32Array(3), 1, 0)).toThrow('Cannot reduce 3 values: the exchange has room for 2.');
   });
 
   it('rejects an index outside the participants', () => {
